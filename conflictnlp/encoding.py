@@ -1,0 +1,83 @@
+"""Tokenisation shared by every inference path.
+
+Both the PyTorch and the ONNX Runtime paths encode through the same ``tokenizers``
+object, so they see identical token ids, and the ONNX path never imports transformers
+or torch. A chunk of sentences is tokenised once, sorted by length and cut into batches
+padded only to their own longest member (dynamic padding).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from tokenizers import Encoding, Tokenizer
+
+
+@dataclass
+class EncodedBatch:
+    """Model inputs for one batch, int64 arrays of shape (batch, longest), and where they go."""
+
+    input_ids: np.ndarray
+    attention_mask: np.ndarray
+    token_type_ids: np.ndarray
+    positions: list[int]
+
+    def as_dict(self) -> dict[str, np.ndarray]:
+        return {
+            "input_ids": self.input_ids,
+            "attention_mask": self.attention_mask,
+            "token_type_ids": self.token_type_ids,
+        }
+
+
+class SentenceEncoder:
+    """Turns sentences (optionally with the previous sentence as context) into model inputs.
+
+    Args:
+        tokenizer_file: A ``tokenizer.json`` as written by ``save_pretrained``.
+        max_length: Longest input in tokens; longer inputs are cut, and ``encode`` reports
+            which ones so that the caller can warn.
+    """
+
+    def __init__(self, tokenizer_file: str | Path, max_length: int) -> None:
+        self.max_length = max_length
+        self._tokenizer = Tokenizer.from_file(str(tokenizer_file))
+        self._tokenizer.no_padding()
+        self._tokenizer.enable_truncation(max_length=max_length, strategy="longest_first")
+        pad_id = self._tokenizer.token_to_id("[PAD]")
+        self._pad_id = 0 if pad_id is None else pad_id
+
+    def encode(
+        self, texts: Sequence[str], contexts: Sequence[str | None] | None = None
+    ) -> tuple[list[Encoding], list[bool]]:
+        """Tokenise a chunk; ``contexts[i]``, if given and not None, is paired with ``texts[i]``.
+
+        Returns:
+            The encodings and, for each text, whether it was truncated.
+        """
+        if contexts is None:
+            inputs: list = list(texts)
+        else:
+            inputs = [(t, c) if c else t for t, c in zip(texts, contexts, strict=True)]
+        encodings = self._tokenizer.encode_batch(inputs)
+        return encodings, [bool(e.overflowing) for e in encodings]
+
+    def batches(self, encodings: Sequence[Encoding], batch_size: int) -> Iterator[EncodedBatch]:
+        """Yield length-sorted, dynamically padded batches; ``positions`` maps rows back."""
+        order = sorted(range(len(encodings)), key=lambda i: len(encodings[i].ids))
+        for first in range(0, len(order), batch_size):
+            positions = order[first : first + batch_size]
+            members = [encodings[i] for i in positions]
+            shape = (len(members), max(len(e.ids) for e in members))
+            input_ids = np.full(shape, self._pad_id, dtype=np.int64)
+            attention_mask = np.zeros(shape, dtype=np.int64)
+            token_type_ids = np.zeros(shape, dtype=np.int64)
+            for row, enc in enumerate(members):
+                n = len(enc.ids)
+                input_ids[row, :n] = enc.ids
+                attention_mask[row, :n] = 1
+                token_type_ids[row, :n] = enc.type_ids
+            yield EncodedBatch(input_ids, attention_mask, token_type_ids, positions)

@@ -1,0 +1,115 @@
+"""Metrics for a report: scikit-learn for the standard ones, SciPy for the bootstrap.
+
+Only expected calibration error is computed here by hand, since scikit-learn has no
+such function (``calibration_curve`` drops the bin weights ECE needs).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from scipy.stats import bootstrap
+from sklearn.metrics import accuracy_score, confusion_matrix, f1_score, precision_recall_fscore_support
+
+from .labels import LABELS
+
+N_RESAMPLES = 1000
+_IDS = list(range(len(LABELS)))
+
+
+def macro_f1(y_true: np.ndarray, y_pred: np.ndarray) -> float:
+    return float(f1_score(y_true, y_pred, labels=_IDS, average="macro", zero_division=0))
+
+
+def expected_calibration_error(probs: np.ndarray, y_true: np.ndarray, bins: int = 10) -> float:
+    """Weighted mean gap between confidence and accuracy over equal-width confidence bins."""
+    confidence = probs.max(axis=1)
+    correct = probs.argmax(axis=1) == y_true
+    edges = np.linspace(0.0, 1.0, bins + 1)
+    which = np.clip(np.digitize(confidence, edges[1:-1], right=True), 0, bins - 1)
+    ece = 0.0
+    for b in range(bins):
+        members = which == b
+        if members.any():
+            ece += members.mean() * abs(correct[members].mean() - confidence[members].mean())
+    return float(ece)
+
+
+def reliability_bins(probs: np.ndarray, y_true: np.ndarray, bins: int = 10) -> list[dict]:
+    """Per-bin confidence, accuracy and count, for the reliability diagram."""
+    confidence = probs.max(axis=1)
+    correct = probs.argmax(axis=1) == y_true
+    edges = np.linspace(0.0, 1.0, bins + 1)
+    which = np.clip(np.digitize(confidence, edges[1:-1], right=True), 0, bins - 1)
+    rows = []
+    for b in range(bins):
+        members = which == b
+        rows.append({
+            "low": float(edges[b]),
+            "high": float(edges[b + 1]),
+            "count": int(members.sum()),
+            "confidence": float(confidence[members].mean()) if members.any() else None,
+            "accuracy": float(correct[members].mean()) if members.any() else None,
+        })
+    return rows
+
+
+def _bootstrap(statistic: Any, samples: tuple, seed: int) -> Any:
+    return bootstrap(
+        samples, statistic, paired=True, vectorized=False, n_resamples=N_RESAMPLES,
+        method="percentile", random_state=seed,
+    )
+
+
+def macro_f1_interval(y_true: np.ndarray, y_pred: np.ndarray, seed: int = 0) -> list[float]:
+    """95% percentile-bootstrap interval of macro-F1, resampling sentences."""
+    if len(y_true) < 2:
+        value = macro_f1(y_true, y_pred)
+        return [value, value]
+    result = _bootstrap(macro_f1, (y_true, y_pred), seed)
+    return [float(result.confidence_interval.low), float(result.confidence_interval.high)]
+
+
+def paired_bootstrap(
+    y_true: np.ndarray, pred_a: np.ndarray, pred_b: np.ndarray, seed: int = 0
+) -> dict[str, Any]:
+    """Macro-F1 difference A - B, its 95% interval and a two-sided bootstrap p-value."""
+    def diff(t: np.ndarray, a: np.ndarray, b: np.ndarray) -> float:
+        return macro_f1(t, a) - macro_f1(t, b)
+
+    result = _bootstrap(diff, (y_true, pred_a, pred_b), seed)
+    dist = np.asarray(result.bootstrap_distribution)
+    p = min(1.0, 2 * min(float((dist <= 0).mean()), float((dist >= 0).mean())))
+    return {
+        "difference": diff(y_true, pred_a, pred_b),
+        "ci95": [float(result.confidence_interval.low), float(result.confidence_interval.high)],
+        "p_value": p,
+        "n_resamples": N_RESAMPLES,
+    }
+
+
+def compute_metrics(y_true: np.ndarray, probs: np.ndarray, seed: int = 0) -> dict[str, Any]:
+    """Every number of a report for one model on one set of sentences."""
+    y_true = np.asarray(y_true)
+    y_pred = probs.argmax(axis=1)
+    precision, recall, f1, support = precision_recall_fscore_support(
+        y_true, y_pred, labels=_IDS, zero_division=0
+    )
+    return {
+        "n": len(y_true),
+        "accuracy": float(accuracy_score(y_true, y_pred)),
+        "macro_f1": macro_f1(y_true, y_pred),
+        "macro_f1_ci95": macro_f1_interval(y_true, y_pred, seed),
+        "per_label": {
+            label: {
+                "precision": float(precision[i]),
+                "recall": float(recall[i]),
+                "f1": float(f1[i]),
+                "support": int(support[i]),
+            }
+            for i, label in enumerate(LABELS)
+        },
+        "confusion_matrix": confusion_matrix(y_true, y_pred, labels=_IDS).tolist(),
+        "ece": expected_calibration_error(probs, y_true),
+    }

@@ -1,0 +1,90 @@
+"""The model card (README.md) written beside every trained model."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from . import __version__
+from .config import TrainConfig
+from .labels import LABELS
+
+
+def _row(split: str, m: dict[str, Any]) -> str:
+    ci = m["macro_f1_ci95"]
+    return (f"| {split} | {m['n']} | {m['accuracy']:.3f} | {m['macro_f1']:.3f} "
+            f"| [{ci[0]:.3f}, {ci[1]:.3f}] | {m['ece']:.3f} |")
+
+
+def write_model_card(folder: Path, config: TrainConfig, metrics: dict[str, Any]) -> Path:
+    """Write ``README.md`` with intended use, labels, data, metrics, limits and recipe."""
+    method = ("LoRA adapters (rank {r}) on the frozen encoder, plus the classification head"
+              .format(r=config.model.lora_r) if config.model.method == "lora"
+              else "full fine-tuning of every weight")
+    data = config.data.path or "the conflictnlp dataset shipped with the package"
+    per_label = "\n".join(
+        f"| {label} | {v['precision']:.3f} | {v['recall']:.3f} | {v['f1']:.3f} | {v['support']} |"
+        for label, v in metrics["test"]["per_label"].items()
+    )
+    text = f"""---
+library_name: conflictnlp
+pipeline_tag: text-classification
+language: en
+license: apache-2.0
+base_model: {config.model.base_model}
+tags: [conflict, event-coding, news]
+---
+
+# {config.model.name}
+
+A sentence classifier for armed-conflict news, trained with conflictnlp {__version__}.
+
+## Intended use
+Labelling sentences of English news about armed conflict, one label a sentence, to find
+attacks, casualty reports, diplomatic moves and allegations in large volumes of text, as a
+first pass for human coders (ACLED- or PLOVER-style work). Not for decisions about
+individuals, and not a substitute for verification: it reports what a sentence says, not
+whether it is true.
+
+## Labels
+{", ".join(f"`{i}` {name}" for i, name in enumerate(LABELS))}. The codebook that defines them
+is `docs/codebook.md` in the conflictnlp repository.
+
+## Training
+- Base encoder: `{config.model.base_model}`; method: {method}.
+- Data: {data}; {metrics['train_size']} training sentences.
+- Epochs {config.training.epochs}, batch size {config.training.batch_size}, learning rate
+  {config.training.learning_rate}, seed {config.training.seed}; best epoch chosen on
+  validation macro-F1. Training took {metrics['train_seconds']} s (precision: {metrics['precision']}).
+- Context: {"the previous sentence of an article is read as a sentence pair" if config.model.use_context else "each sentence is read alone"}.
+- Scores are calibrated by temperature scaling on the validation split
+  (T = {metrics['temperature']:.3f}).
+
+## Results
+| split | n | accuracy | macro-F1 | macro-F1 95% CI | ECE |
+|---|---|---|---|---|---|
+{_row("validation", metrics["validation"])}
+{_row("test", metrics["test"])}
+
+Per label on the test split:
+
+| label | precision | recall | F1 | support |
+|---|---|---|---|---|
+{per_label}
+
+## Limitations
+- English only; the training sentences were written for this project, not collected, so
+  real wire copy from unseen sources will score lower than the test split.
+- One label per sentence: a sentence reporting an attack and a toll gets the label the
+  codebook's precedence picks (casualty_report).
+- Reported claims are labelled as reported; the model does not verify them.
+
+## Reproduce
+```
+conflictnlp train --config <this config> --output {folder.name}
+```
+The resolved configuration is in `training_config.json` beside this card.
+"""
+    path = folder / "README.md"
+    path.write_text(text, encoding="utf-8")
+    return path

@@ -1,0 +1,122 @@
+"""Shared fixtures: a tiny randomly initialised BERT and small labeled data.
+
+The tiny model (2 layers of width 32) uses the real all-MiniLM-L6-v2 tokenizer, so every
+code path (tokenisation, ONNX export, LoRA, training) runs for real in seconds.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+os.environ["HF_HUB_OFFLINE"] = "1"
+os.environ["TRANSFORMERS_OFFLINE"] = "1"
+os.environ["TOKENIZERS_PARALLELISM"] = "false"
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _isolated_cache(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Keep ONNX exports of test models out of the user's cache."""
+    os.environ["CONFLICTNLP_CACHE"] = str(tmp_path_factory.mktemp("cache"))
+
+
+SENTENCES = {
+    "attack": [
+        "Rebels shelled the airport on Tuesday.",
+        "Drones struck a fuel depot overnight, officials said.",
+        "Militants ambushed an army convoy near the border.",
+        "Fighter jets bombed positions east of the city.",
+    ],
+    "casualty_report": [
+        "At least 12 people were killed in the blast.",
+        "The death toll rose to 40, the ministry said.",
+        "Three soldiers were wounded in the clash.",
+        "Dozens of civilians remain missing after the raid.",
+    ],
+    "diplomatic_move": [
+        "Foreign ministers met in Geneva for ceasefire talks.",
+        "The Security Council adopted a resolution on Friday.",
+        "The president spoke by phone with his counterpart.",
+        "The EU imposed new sanctions on the militia's leaders.",
+    ],
+    "allegation": [
+        "The army accused the rebels of using civilians as shields.",
+        "The group denied carrying out the bombing.",
+        "Kyiv blamed Moscow for the strike on the power plant.",
+        "Officials said the militia had broken the truce.",
+    ],
+    "other": [
+        "Aid agencies warned of food shortages in the camps.",
+        "Elections are due to be held next year.",
+        "The region has been unstable for a decade.",
+        "Schools reopened in the capital on Monday.",
+    ],
+}
+
+
+def labeled_rows() -> list[dict]:
+    rows = []
+    for label, texts in SENTENCES.items():
+        for i, text in enumerate(texts):
+            rows.append({"id": f"{label}-{i}", "text": text, "label": label,
+                         "article_id": "", "position": None, "setting": f"s{i % 2}"})
+    return rows
+
+
+@pytest.fixture(scope="session")
+def tiny_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A folder with train/validation/test .jsonl files of 20 sentences each."""
+    folder = tmp_path_factory.mktemp("data")
+    rows = labeled_rows()
+    article = [dict(r, article_id="a1", position=i) for i, r in enumerate(rows[:5])]
+    for split in ("train", "validation", "test"):
+        with (folder / f"{split}.jsonl").open("w") as f:
+            for row in rows + (article if split == "test" else []):
+                row = dict(row, id=f"{split}-{row['id']}-{row['position']}")
+                f.write(json.dumps(row) + "\n")
+    return folder
+
+
+@pytest.fixture(scope="session")
+def tiny_base_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A bare, randomly initialised 2-layer BERT encoder with the real tokenizer."""
+    import torch
+    from transformers import AutoTokenizer, BertConfig, BertModel
+
+    from conflictnlp.base_model import default_encoder_dir
+
+    torch.manual_seed(0)
+    folder = tmp_path_factory.mktemp("tiny-base")
+    tokenizer = AutoTokenizer.from_pretrained(default_encoder_dir())
+    config = BertConfig(
+        vocab_size=tokenizer.vocab_size, hidden_size=32, num_hidden_layers=2,
+        num_attention_heads=2, intermediate_size=64, max_position_embeddings=128,
+    )
+    BertModel(config).save_pretrained(folder)
+    tokenizer.save_pretrained(folder)
+    return folder
+
+
+@pytest.fixture(scope="session")
+def tiny_model_dir(tmp_path_factory: pytest.TempPathFactory, tiny_base_dir: Path) -> Path:
+    """A saved conflictnlp model folder (full weights) with a random tiny classifier."""
+    import torch
+    from transformers import AutoModelForSequenceClassification, AutoTokenizer
+
+    from conflictnlp.labels import ID2LABEL, LABEL2ID
+    from conflictnlp.model_files import CONFIG_KEY
+
+    torch.manual_seed(0)
+    folder = tmp_path_factory.mktemp("tiny-model")
+    model = AutoModelForSequenceClassification.from_pretrained(
+        tiny_base_dir, num_labels=5, id2label=dict(ID2LABEL), label2id=dict(LABEL2ID)
+    )
+    model.save_pretrained(folder)
+    AutoTokenizer.from_pretrained(tiny_base_dir).save_pretrained(folder)
+    config = json.loads((folder / "config.json").read_text())
+    config[CONFIG_KEY] = {"temperature": 1.5, "max_length": 64, "name": "tiny"}
+    (folder / "config.json").write_text(json.dumps(config))
+    return folder
