@@ -137,7 +137,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     handler = {"classify": _classify, "evaluate": _evaluate, "train": _train}[args.command]
     try:
         return handler(args)
-    except (FileNotFoundError, IsADirectoryError, PermissionError, ValueError, TypeError) as err:
+    except (OSError, ValueError, TypeError) as err:
         print(f"conflictnlp {args.command}: error: {err}", file=sys.stderr)
         return 2
 

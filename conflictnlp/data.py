@@ -128,7 +128,7 @@ def load_dataset(path: str | Path | None = None, split: str | None = None) -> An
     import datasets
 
     folder = shipped_data_dir() if path is None else Path(path)
-    if folder.is_file():
+    if folder.is_file() or (folder.suffix and not folder.is_dir()):
         return to_dataset(read_labeled_file(folder))
     if not folder.is_dir():
         raise FileNotFoundError(f"{folder}: no such file or folder.")

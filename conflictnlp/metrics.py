@@ -1,7 +1,9 @@
 """Metrics for a report: scikit-learn for the standard ones, SciPy for the bootstrap.
 
-Only expected calibration error is computed here by hand, since scikit-learn has no
-such function (``calibration_curve`` drops the bin weights ECE needs).
+Two things are computed here by hand: expected calibration error, which scikit-learn
+lacks (``calibration_curve`` drops the bin weights ECE needs), and a vectorised macro-F1
+for the bootstrap's thousand resamples, which would take seconds per interval through
+``f1_score``; a test holds it equal to scikit-learn's.
 """
 
 from __future__ import annotations
@@ -55,9 +57,28 @@ def reliability_bins(probs: np.ndarray, y_true: np.ndarray, bins: int = 10) -> l
     return rows
 
 
+def batched_macro_f1(y_true: np.ndarray, y_pred: np.ndarray, axis: int = -1) -> np.ndarray:
+    """Macro-F1 over ``axis`` for every leading index at once (zero_division=0, all labels)."""
+    t = np.moveaxis(np.asarray(y_true, dtype=np.int64), axis, -1)
+    p = np.moveaxis(np.asarray(y_pred, dtype=np.int64), axis, -1)
+    lead = t.shape[:-1]
+    k = len(LABELS)
+    rows = int(np.prod(lead)) if lead else 1
+    cells = (t * k + p).reshape(rows, -1) + (np.arange(rows) * k * k)[:, None]
+    cm = np.bincount(cells.ravel(), minlength=rows * k * k).reshape(rows, k, k)
+    tp = np.diagonal(cm, axis1=1, axis2=2)
+    denominator = cm.sum(axis=1) + cm.sum(axis=2)  # (tp + fn) + (tp + fp)
+    f1 = np.divide(2 * tp, denominator, out=np.zeros(tp.shape), where=denominator > 0)
+    return f1.mean(axis=-1).reshape(lead)
+
+
+def _paired_diff(t: np.ndarray, a: np.ndarray, b: np.ndarray, axis: int = -1) -> np.ndarray:
+    return batched_macro_f1(t, a, axis) - batched_macro_f1(t, b, axis)
+
+
 def _bootstrap(statistic: Any, samples: tuple, seed: int) -> Any:
     return bootstrap(
-        samples, statistic, paired=True, vectorized=False, n_resamples=N_RESAMPLES,
+        samples, statistic, paired=True, vectorized=True, n_resamples=N_RESAMPLES,
         method="percentile", random_state=seed,
     )
 
@@ -67,7 +88,7 @@ def macro_f1_interval(y_true: np.ndarray, y_pred: np.ndarray, seed: int = 0) -> 
     if len(y_true) < 2:
         value = macro_f1(y_true, y_pred)
         return [value, value]
-    result = _bootstrap(macro_f1, (y_true, y_pred), seed)
+    result = _bootstrap(batched_macro_f1, (y_true, y_pred), seed)
     return [float(result.confidence_interval.low), float(result.confidence_interval.high)]
 
 
@@ -75,14 +96,11 @@ def paired_bootstrap(
     y_true: np.ndarray, pred_a: np.ndarray, pred_b: np.ndarray, seed: int = 0
 ) -> dict[str, Any]:
     """Macro-F1 difference A - B, its 95% interval and a two-sided bootstrap p-value."""
-    def diff(t: np.ndarray, a: np.ndarray, b: np.ndarray) -> float:
-        return macro_f1(t, a) - macro_f1(t, b)
-
-    result = _bootstrap(diff, (y_true, pred_a, pred_b), seed)
+    result = _bootstrap(_paired_diff, (y_true, pred_a, pred_b), seed)
     dist = np.asarray(result.bootstrap_distribution)
     p = min(1.0, 2 * min(float((dist <= 0).mean()), float((dist >= 0).mean())))
     return {
-        "difference": diff(y_true, pred_a, pred_b),
+        "difference": macro_f1(y_true, pred_a) - macro_f1(y_true, pred_b),
         "ci95": [float(result.confidence_interval.low), float(result.confidence_interval.high)],
         "p_value": p,
         "n_resamples": N_RESAMPLES,
