@@ -4,21 +4,23 @@ from __future__ import annotations
 
 import os
 import platform
+from pathlib import Path
 
 
 def describe_machine() -> str:
     cpu = platform.processor() or "unknown CPU"
     try:
-        for line in open("/proc/cpuinfo", encoding="utf-8"):
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
+        cpuinfo = Path("/proc/cpuinfo").read_text(encoding="utf-8").splitlines()
+        cpu = next(x for x in cpuinfo if x.startswith("model name")).split(":", 1)[1].strip()
+    except (OSError, StopIteration):
         pass
     try:
-        mem_kb = int(next(x for x in open("/proc/meminfo") if x.startswith("MemTotal")).split()[1])
+        meminfo = Path("/proc/meminfo").read_text(encoding="utf-8").splitlines()
+        mem_kb = int(next(x for x in meminfo if x.startswith("MemTotal")).split()[1])
         mem = f"{mem_kb / 1024 / 1024:.0f} GiB RAM"
     except (OSError, StopIteration):
         mem = "unknown RAM"
-    return (f"{cpu}, {os.cpu_count()} cores, {mem}, Python {platform.python_version()}, "
-            f"{platform.system()} {platform.release()}")
+    return (
+        f"{cpu}, {os.cpu_count()} cores, {mem}, Python {platform.python_version()}, "
+        f"{platform.system()} {platform.release()}"
+    )

@@ -43,13 +43,18 @@ def measure(code: str, *args: str, runs: int = 5) -> dict:
     env = dict(os.environ, HF_HUB_OFFLINE="1", TRANSFORMERS_VERBOSITY="error")
     for _ in range(runs):
         start = time.perf_counter()
-        out = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True,
-                             check=True, env=env).stdout.split()
+        out = subprocess.run(
+            [sys.executable, "-c", code, *args], capture_output=True, text=True, check=True, env=env
+        ).stdout.split()
         walls.append(time.perf_counter() - start)
         inner.append(float(out[0]))
         rss.append(float(out[1]))
-    return {"wall_s": statistics.median(walls), "in_process_s": statistics.median(inner),
-            "peak_rss_mb": max(rss), "imports_torch": out[2] == "True"}
+    return {
+        "wall_s": statistics.median(walls),
+        "in_process_s": statistics.median(inner),
+        "peak_rss_mb": max(rss),
+        "imports_torch": out[2] == "True",
+    }
 
 
 def main() -> None:
@@ -79,8 +84,10 @@ def main() -> None:
         "|---|---|---|---|---|",
     ]
     for name, r in (("conflictnlp classify()", ours), ("HF pipeline, same weights", base)):
-        lines.append(f"| {name} | {r['wall_s']:.2f} | {r['in_process_s']:.2f} | {r['peak_rss_mb']:.0f} | "
-                     f"{r['imports_torch']} |")
+        lines.append(
+            f"| {name} | {r['wall_s']:.2f} | {r['in_process_s']:.2f} | {r['peak_rss_mb']:.0f} | "
+            f"{r['imports_torch']} |"
+        )
     text = "\n".join(lines) + "\n"
     print(text)
     out = Path(__file__).resolve().parent.parent / "docs" / "results"

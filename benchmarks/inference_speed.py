@@ -35,14 +35,16 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--model", default="default")
     parser.add_argument("--single", type=int, default=200, help="sentences timed at batch size 1")
-    parser.add_argument("--out", default=str(Path(__file__).resolve().parent.parent / "docs" / "results"))
+    parser.add_argument(
+        "--out", default=str(Path(__file__).resolve().parent.parent / "docs" / "results")
+    )
     args = parser.parse_args()
 
     import torch
+    from _machine import describe_machine
     from sklearn.metrics import f1_score
     from transformers import AutoTokenizer, pipeline
 
-    from _machine import describe_machine
     from conflictnlp import Classifier, load_dataset
     from conflictnlp.modeling import _resolve_folder
     from conflictnlp.quiet import quiet
@@ -66,7 +68,9 @@ def main() -> None:
 
     paths = {
         "conflictnlp onnx int8 (default)": Classifier.from_pretrained(folder, backend="onnx"),
-        "conflictnlp onnx fp32": Classifier.from_pretrained(folder, backend="onnx", onnx_recipe="fp32"),
+        "conflictnlp onnx fp32": Classifier.from_pretrained(
+            folder, backend="onnx", onnx_recipe="fp32"
+        ),
         "conflictnlp torch fp32": Classifier.from_pretrained(folder, backend="torch"),
     }
     rows = []
@@ -75,15 +79,28 @@ def main() -> None:
     base_f1 = f1_score(gold, base_pred, average="macro")
     base32 = timed(lambda: pipe_labels(32, texts), len(texts))
     base1 = timed(lambda: pipe_labels(1, single), len(single), repeats=1)
-    rows.append({"path": "HF pipeline (baseline)", "bs1": base1, "bs32": base32, "macro_f1": base_f1,
-                 "agree": 1.0})
+    rows.append(
+        {
+            "path": "HF pipeline (baseline)",
+            "bs1": base1,
+            "bs32": base32,
+            "macro_f1": base_f1,
+            "agree": 1.0,
+        }
+    )
     for name, clf in paths.items():
         pred = clf.predict_proba(texts, batch_size=32).argmax(1)
         bs32 = timed(lambda c=clf: c.predict_proba(texts, batch_size=32), len(texts))
         bs1 = timed(lambda c=clf: [c.predict_proba([t]) for t in single], len(single), repeats=1)
-        rows.append({"path": name, "bs1": bs1, "bs32": bs32,
-                     "macro_f1": f1_score(gold, pred, average="macro"),
-                     "agree": float((pred == base_pred).mean())})
+        rows.append(
+            {
+                "path": name,
+                "bs1": bs1,
+                "bs32": bs32,
+                "macro_f1": f1_score(gold, pred, average="macro"),
+                "agree": float((pred == base_pred).mean()),
+            }
+        )
 
     lines = [
         "# Inference speed (benchmarks/inference_speed.py)",
@@ -96,8 +113,10 @@ def main() -> None:
         "|---|---|---|---|---|---|",
     ]
     for r in rows:
-        lines.append(f"| {r['path']} | {r['bs1']:.0f} | {r['bs32']:.0f} | {r['bs32'] / base32:.2f} | "
-                     f"{r['macro_f1']:.4f} | {r['agree'] * 100:.2f}% |")
+        lines.append(
+            f"| {r['path']} | {r['bs1']:.0f} | {r['bs32']:.0f} | {r['bs32'] / base32:.2f} | "
+            f"{r['macro_f1']:.4f} | {r['agree'] * 100:.2f}% |"
+        )
     text = "\n".join(lines) + "\n"
     print(text)
     out = Path(args.out)

@@ -46,8 +46,8 @@ def main() -> None:
     args = parser.parse_args()
 
     import torch
-
     from _machine import describe_machine
+
     from conflictnlp import load_dataset
     from training import baselines
     from training.subsets import subset_scores, test_subsets
@@ -78,7 +78,10 @@ def main() -> None:
             print(f"   skipped: {err}")
             continue
         seconds = time.perf_counter() - start
-        results[name] = {"train_and_predict_s": round(seconds, 1), **subset_scores(gold, pred, masks)}
+        results[name] = {
+            "train_and_predict_s": round(seconds, 1),
+            **subset_scores(gold, pred, masks),
+        }
         print(f"   {results[name]}", flush=True)
 
     sizes = {k: int(v.sum()) for k, v in masks.items()}
@@ -96,8 +99,10 @@ def main() -> None:
         "|---|---|---|---|---|---|",
     ]
     for name, r in results.items():
-        lines.append(f"| {name} | {r['train_and_predict_s']:.0f} | {r['all']:.3f} | "
-                     f"{r['article sentences']:.3f} | {r['unseen settings']:.3f} | {r['hard cases']:.3f} |")
+        lines.append(
+            f"| {name} | {r['train_and_predict_s']:.0f} | {r['all']:.3f} | "
+            f"{r['article sentences']:.3f} | {r['unseen settings']:.3f} | {r['hard cases']:.3f} |"
+        )
     text = "\n".join(lines) + "\n"
     print(text)
     results_file.parent.mkdir(parents=True, exist_ok=True)

@@ -32,30 +32,48 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"conflictnlp {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
 
-    c = sub.add_parser("classify", help="label a sentence, an article or a file",
-                       epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
+    c = sub.add_parser(
+        "classify",
+        help="label a sentence, an article or a file",
+        epilog=EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     c.add_argument("text", nargs="?", help="a sentence (or an article with --document)")
     c.add_argument("--input", help="a .txt (a sentence a line), .jsonl or .csv file")
     c.add_argument("--output", help="write .jsonl or .csv here; without it, print a table")
     c.add_argument("--text-field", default="text", help="field holding the text (default: text)")
-    c.add_argument("--document", action="store_true",
-                   help="treat each row (or the whole .txt) as an article and label each sentence")
+    c.add_argument(
+        "--document",
+        action="store_true",
+        help="treat each row (or the whole .txt) as an article and label each sentence",
+    )
     c.add_argument("--model", default="default", help="model folder or hub id (default: shipped)")
     c.add_argument("--batch-size", type=int, default=32)
     c.add_argument("--backend", default="auto", choices=["auto", "onnx", "torch"])
 
-    e = sub.add_parser("evaluate", help="score models on labeled data and write a report",
-                       epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
+    e = sub.add_parser(
+        "evaluate",
+        help="score models on labeled data and write a report",
+        epilog=EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     e.add_argument("--data", default="test", help="train|validation|test or a labeled .jsonl/.csv")
-    e.add_argument("--model", action="append",
-                   help="model folder, hub id or 'default'; repeat to compare models")
+    e.add_argument(
+        "--model",
+        action="append",
+        help="model folder, hub id or 'default'; repeat to compare models",
+    )
     e.add_argument("--group-by", help="a data field to break every metric down by, e.g. setting")
     e.add_argument("--out", required=True, help="folder for metrics.json, report.md, report.html")
     e.add_argument("--batch-size", type=int, default=64)
     e.add_argument("--backend", default="auto", choices=["auto", "onnx", "torch"])
 
-    t = sub.add_parser("train", help="fine-tune a model from a YAML config",
-                       epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
+    t = sub.add_parser(
+        "train",
+        help="fine-tune a model from a YAML config",
+        epilog=EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     t.add_argument("--config", required=True, help="a YAML config, e.g. configs/default.yaml")
     t.add_argument("--output", help="model folder (overrides training.output_dir)")
     t.add_argument("--resume", action="store_true", help="continue from the last checkpoint")
@@ -93,19 +111,33 @@ def _classify(args: argparse.Namespace) -> int:
     if not args.output:
         from .prediction import Prediction
 
-        rows = list(iter_classified(clf, args.input, args.text_field, args.document,
-                                    args.batch_size))
-        _print_table([Prediction(r.get("text", r.get(args.text_field, "")), r.get("label", "error"),
-                                 r.get("score", 0.0), r.get("scores", {})) for r in rows])
+        rows = list(
+            iter_classified(clf, args.input, args.text_field, args.document, args.batch_size)
+        )
+        _print_table(
+            [
+                Prediction(
+                    r.get("text", r.get(args.text_field, "")),
+                    r.get("label", "error"),
+                    r.get("score", 0.0),
+                    r.get("scores", {}),
+                )
+                for r in rows
+            ]
+        )
         return 0
     from .files import classify_file
 
-    summary = classify_file(clf, args.input, args.output, args.text_field, args.document,
-                            args.batch_size)
+    summary = classify_file(
+        clf, args.input, args.output, args.text_field, args.document, args.batch_size
+    )
     print(f"wrote {summary.outputs} rows to {args.output}", file=sys.stderr)
     if summary.errors:
-        print(f"{summary.errors} of {summary.rows} input rows could not be classified; "
-              "they carry an 'error' field.", file=sys.stderr)
+        print(
+            f"{summary.errors} of {summary.rows} input rows could not be classified; "
+            "they carry an 'error' field.",
+            file=sys.stderr,
+        )
     return 0
 
 
@@ -113,12 +145,16 @@ def _evaluate(args: argparse.Namespace) -> int:
     from .evaluation import evaluate
     from .modeling import Classifier
 
-    models = [Classifier.from_pretrained(m, backend=args.backend) for m in args.model or ["default"]]
+    models = [
+        Classifier.from_pretrained(m, backend=args.backend) for m in args.model or ["default"]
+    ]
     report = evaluate(models, args.data, group_by=args.group_by, batch_size=args.batch_size)
     out = report.save(args.out)
     m = report.metrics
-    print(f"macro-F1 {m['macro_f1']:.3f} [{m['macro_f1_ci95'][0]:.3f}, {m['macro_f1_ci95'][1]:.3f}], "
-          f"accuracy {m['accuracy']:.3f}, ECE {m['ece']:.3f} on {m['n']} sentences")
+    print(
+        f"macro-F1 {m['macro_f1']:.3f} [{m['macro_f1_ci95'][0]:.3f}, {m['macro_f1_ci95'][1]:.3f}], "
+        f"accuracy {m['accuracy']:.3f}, ECE {m['ece']:.3f} on {m['n']} sentences"
+    )
     print(f"report written to {out}/report.html")
     return 0
 

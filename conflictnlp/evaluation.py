@@ -119,7 +119,7 @@ def _resolve_data(data: Any) -> tuple[Any, str]:
         return load_dataset(split=data), f"conflictnlp {data} split"
     if isinstance(data, str | Path):
         return load_dataset(data), str(data)
-    return data, getattr(data, "info", None) and data.info.description or "dataset"
+    return data, (getattr(data, "info", None) and data.info.description) or "dataset"
 
 
 def evaluate(

@@ -42,8 +42,11 @@ def _row_error(fields: dict[str, Any], text_field: str) -> str | None:
 
 
 def _prediction_fields(p: Prediction) -> dict[str, Any]:
-    return {"label": p.label, "score": round(p.score, 6),
-            "scores": {k: round(v, 6) for k, v in p.scores.items()}}
+    return {
+        "label": p.label,
+        "score": round(p.score, 6),
+        "scores": {k: round(v, 6) for k, v in p.scores.items()},
+    }
 
 
 def iter_classified(
@@ -83,10 +86,18 @@ def iter_classified(
                 row_id = row.fields.get("id", row.line)
                 for index, p in enumerate(clf.predict_document(row.fields[text_field], batch_size)):
                     summary.outputs += 1
-                    yield {"row_id": row_id, "sentence_index": index, "start": p.start,
-                           "end": p.end, "text": p.text, **_prediction_fields(p)}
+                    yield {
+                        "row_id": row_id,
+                        "sentence_index": index,
+                        "start": p.start,
+                        "end": p.end,
+                        "text": p.text,
+                        **_prediction_fields(p),
+                    }
             continue
-        predictions = iter(clf.predict([r.fields[text_field] for r in good], batch_size) if good else [])
+        predictions = iter(
+            clf.predict([r.fields[text_field] for r in good], batch_size) if good else []
+        )
         for row, error in zip(chunk, errors, strict=True):
             summary.outputs += 1
             if error:

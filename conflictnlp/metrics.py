@@ -12,7 +12,12 @@ from typing import Any
 
 import numpy as np
 from scipy.stats import bootstrap
-from sklearn.metrics import accuracy_score, confusion_matrix, f1_score, precision_recall_fscore_support
+from sklearn.metrics import (
+    accuracy_score,
+    confusion_matrix,
+    f1_score,
+    precision_recall_fscore_support,
+)
 
 from .labels import LABELS
 
@@ -47,13 +52,15 @@ def reliability_bins(probs: np.ndarray, y_true: np.ndarray, bins: int = 10) -> l
     rows = []
     for b in range(bins):
         members = which == b
-        rows.append({
-            "low": float(edges[b]),
-            "high": float(edges[b + 1]),
-            "count": int(members.sum()),
-            "confidence": float(confidence[members].mean()) if members.any() else None,
-            "accuracy": float(correct[members].mean()) if members.any() else None,
-        })
+        rows.append(
+            {
+                "low": float(edges[b]),
+                "high": float(edges[b + 1]),
+                "count": int(members.sum()),
+                "confidence": float(confidence[members].mean()) if members.any() else None,
+                "accuracy": float(correct[members].mean()) if members.any() else None,
+            }
+        )
     return rows
 
 
@@ -78,8 +85,13 @@ def _paired_diff(t: np.ndarray, a: np.ndarray, b: np.ndarray, axis: int = -1) ->
 
 def _bootstrap(statistic: Any, samples: tuple, seed: int) -> Any:
     return bootstrap(
-        samples, statistic, paired=True, vectorized=True, n_resamples=N_RESAMPLES,
-        method="percentile", random_state=seed,
+        samples,
+        statistic,
+        paired=True,
+        vectorized=True,
+        n_resamples=N_RESAMPLES,
+        method="percentile",
+        random_state=seed,
     )
 
 

@@ -12,15 +12,19 @@ from .labels import LABELS
 
 def _row(split: str, m: dict[str, Any]) -> str:
     ci = m["macro_f1_ci95"]
-    return (f"| {split} | {m['n']} | {m['accuracy']:.3f} | {m['macro_f1']:.3f} "
-            f"| [{ci[0]:.3f}, {ci[1]:.3f}] | {m['ece']:.3f} |")
+    return (
+        f"| {split} | {m['n']} | {m['accuracy']:.3f} | {m['macro_f1']:.3f} "
+        f"| [{ci[0]:.3f}, {ci[1]:.3f}] | {m['ece']:.3f} |"
+    )
 
 
 def write_model_card(folder: Path, config: TrainConfig, metrics: dict[str, Any]) -> Path:
     """Write ``README.md`` with intended use, labels, data, metrics, limits and recipe."""
-    method = ("LoRA adapters (rank {r}) on the frozen encoder, plus the classification head"
-              .format(r=config.model.lora_r) if config.model.method == "lora"
-              else "full fine-tuning of every weight")
+    method = (
+        f"LoRA adapters (rank {config.model.lora_r}) on the frozen encoder, plus the classification head"
+        if config.model.method == "lora"
+        else "full fine-tuning of every weight"
+    )
     data = config.data.path or "the conflictnlp dataset shipped with the package"
     per_label = "\n".join(
         f"| {label} | {v['precision']:.3f} | {v['recall']:.3f} | {v['f1']:.3f} | {v['support']} |"
@@ -52,13 +56,13 @@ is `docs/codebook.md` in the conflictnlp repository.
 
 ## Training
 - Base encoder: `{config.model.base_model}`; method: {method}.
-- Data: {data}; {metrics['train_size']} training sentences.
+- Data: {data}; {metrics["train_size"]} training sentences.
 - Epochs {config.training.epochs}, batch size {config.training.batch_size}, learning rate
   {config.training.learning_rate}, seed {config.training.seed}; best epoch chosen on
-  validation macro-F1. Training took {metrics['train_seconds']} s (precision: {metrics['precision']}).
+  validation macro-F1. Training took {metrics["train_seconds"]} s (precision: {metrics["precision"]}).
 - Context: {"the previous sentence of an article is read as a sentence pair" if config.model.use_context else "each sentence is read alone"}.
 - Scores are calibrated by temperature scaling on the validation split
-  (T = {metrics['temperature']:.3f}).
+  (T = {metrics["temperature"]:.3f}).
 
 ## Results
 | split | n | accuracy | macro-F1 | macro-F1 95% CI | ECE |

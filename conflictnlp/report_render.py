@@ -36,7 +36,9 @@ def _blocks(report: Report) -> list[Block]:
     first = report.results[0].metrics
     blocks = [
         Block("h1", "conflictnlp evaluation report"),
-        Block("p", f"Data: {report.data_name}. Sentences: {first['n']}. Labels: {', '.join(LABELS)}."),
+        Block(
+            "p", f"Data: {report.data_name}. Sentences: {first['n']}. Labels: {', '.join(LABELS)}."
+        ),
     ]
     if len(report.results) > 1:
         blocks.append(Block("h2", "Model comparison"))
@@ -44,16 +46,35 @@ def _blocks(report: Report) -> list[Block]:
         for r in report.results:
             m = r.metrics
             ci = m["macro_f1_ci95"]
-            rows.append([r.name, _fmt(m["accuracy"]), _fmt(m["macro_f1"]),
-                         f"[{_fmt(ci[0])}, {_fmt(ci[1])}]", _fmt(m["ece"])])
+            rows.append(
+                [
+                    r.name,
+                    _fmt(m["accuracy"]),
+                    _fmt(m["macro_f1"]),
+                    f"[{_fmt(ci[0])}, {_fmt(ci[1])}]",
+                    _fmt(m["ece"]),
+                ]
+            )
         blocks.append(Block("table", rows))
         rows = [["A", "B", "macro-F1 A - B", "95% CI", "p (paired bootstrap)"]]
         for c in report.comparisons:
-            rows.append([c["a"], c["b"], f"{c['difference']:+.3f}",
-                         f"[{c['ci95'][0]:+.3f}, {c['ci95'][1]:+.3f}]", f"{c['p_value']:.3f}"])
+            rows.append(
+                [
+                    c["a"],
+                    c["b"],
+                    f"{c['difference']:+.3f}",
+                    f"[{c['ci95'][0]:+.3f}, {c['ci95'][1]:+.3f}]",
+                    f"{c['p_value']:.3f}",
+                ]
+            )
         blocks.append(Block("table", rows))
-        blocks.append(Block("p", f"Paired bootstrap over sentences, {report.comparisons[0]['n_resamples']} "
-                                  "resamples; the p-value is two-sided."))
+        blocks.append(
+            Block(
+                "p",
+                f"Paired bootstrap over sentences, {report.comparisons[0]['n_resamples']} "
+                "resamples; the p-value is two-sided.",
+            )
+        )
     for result in report.results:
         blocks.extend(_model_blocks(report, result))
     return blocks
@@ -65,18 +86,28 @@ def _model_blocks(report: Report, result: ModelResult) -> list[Block]:
     ci = m["macro_f1_ci95"]
     blocks = [
         Block("h2", f"Model: {result.name}"),
-        Block("p", f"Accuracy {_fmt(m['accuracy'])}; macro-F1 {_fmt(m['macro_f1'])} "
-                   f"(95% bootstrap CI [{_fmt(ci[0])}, {_fmt(ci[1])}]); expected calibration "
-                   f"error {_fmt(m['ece'])} (10 bins)."),
+        Block(
+            "p",
+            f"Accuracy {_fmt(m['accuracy'])}; macro-F1 {_fmt(m['macro_f1'])} "
+            f"(95% bootstrap CI [{_fmt(ci[0])}, {_fmt(ci[1])}]); expected calibration "
+            f"error {_fmt(m['ece'])} (10 bins).",
+        ),
         Block("h3", "Per label"),
     ]
     rows = [["label", "precision", "recall", "F1", "support"]]
     for label, v in m["per_label"].items():
-        rows.append([label, _fmt(v["precision"]), _fmt(v["recall"]), _fmt(v["f1"]), str(v["support"])])
+        rows.append(
+            [label, _fmt(v["precision"]), _fmt(v["recall"]), _fmt(v["f1"]), str(v["support"])]
+        )
     blocks.append(Block("table", rows))
     blocks.append(Block("h3", "Confusion matrix (rows: gold, columns: predicted)"))
-    blocks.append(Block("table", [["gold \\ predicted", *LABELS]] +
-                        [[LABELS[i], *map(str, row)] for i, row in enumerate(m["confusion_matrix"])]))
+    blocks.append(
+        Block(
+            "table",
+            [["gold \\ predicted", *LABELS]]
+            + [[LABELS[i], *map(str, row)] for i, row in enumerate(m["confusion_matrix"])],
+        )
+    )
     blocks.append(Block("image", f"confusion_matrix_{slug}.png"))
     blocks.append(Block("h3", "Calibration"))
     blocks.append(Block("image", f"reliability_{slug}.png"))
@@ -85,8 +116,16 @@ def _model_blocks(report: Report, result: ModelResult) -> list[Block]:
         rows = [[report.group_by or "group", "n", "accuracy", "macro-F1", "macro-F1 95% CI", "ECE"]]
         for value, g in result.groups.items():
             gci = g["macro_f1_ci95"]
-            rows.append([value, str(g["n"]), _fmt(g["accuracy"]), _fmt(g["macro_f1"]),
-                         f"[{_fmt(gci[0])}, {_fmt(gci[1])}]", _fmt(g["ece"])])
+            rows.append(
+                [
+                    value,
+                    str(g["n"]),
+                    _fmt(g["accuracy"]),
+                    _fmt(g["macro_f1"]),
+                    f"[{_fmt(gci[0])}, {_fmt(gci[1])}]",
+                    _fmt(g["ece"]),
+                ]
+            )
         blocks.append(Block("table", rows))
     blocks.append(Block("h3", "Most confident mistakes"))
     rows = [["text", "gold", "predicted", "confidence"]]
@@ -127,12 +166,15 @@ def render_html(report: Report, directory: Path) -> str:
             parts.append(f"<p>{html.escape(block.content)}</p>")
         elif block.kind == "image":
             data = base64.b64encode((directory / block.content).read_bytes()).decode("ascii")
-            parts.append(f'<img alt="{html.escape(block.content)}" src="data:image/png;base64,{data}">')
+            parts.append(
+                f'<img alt="{html.escape(block.content)}" src="data:image/png;base64,{data}">'
+            )
         else:
             header, *body = block.content
             head = "".join(f"<th>{html.escape(h)}</th>" for h in header)
             rows = "".join(
-                "<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in row) + "</tr>" for row in body
+                "<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in row) + "</tr>"
+                for row in body
             )
             parts.append(f"<table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>")
     style = (
@@ -151,14 +193,13 @@ def _plot_confusion(result: ModelResult, path: Path) -> None:
 
     matplotlib.use("Agg", force=False)
     import matplotlib.pyplot as plt
+    import numpy as np
     from sklearn.metrics import ConfusionMatrixDisplay
 
-    import numpy as np
-
     fig, ax = plt.subplots(figsize=(6.5, 5.5))
-    ConfusionMatrixDisplay(np.asarray(result.metrics["confusion_matrix"]), display_labels=LABELS).plot(
-        ax=ax, cmap="Blues", colorbar=False, xticks_rotation=30
-    )
+    ConfusionMatrixDisplay(
+        np.asarray(result.metrics["confusion_matrix"]), display_labels=LABELS
+    ).plot(ax=ax, cmap="Blues", colorbar=False, xticks_rotation=30)
     ax.set_title(f"Confusion matrix: {result.name}")
     fig.tight_layout()
     fig.savefig(path, dpi=110)

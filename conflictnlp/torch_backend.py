@@ -98,8 +98,13 @@ class TorchBackend:
 
     def logits(self, batch: EncodedBatch) -> np.ndarray:
         inputs = {k: torch.from_numpy(v).to(self.device) for k, v in batch.as_dict().items()}
-        with torch.inference_mode(), torch.autocast(
-            device_type=self.device.type, dtype=torch.float16, enabled=self.device.type == "cuda"
+        with (
+            torch.inference_mode(),
+            torch.autocast(
+                device_type=self.device.type,
+                dtype=torch.float16,
+                enabled=self.device.type == "cuda",
+            ),
         ):
             out = self.model(**inputs).logits
         return out.float().cpu().numpy()

@@ -47,9 +47,11 @@ def _encode_split(dataset: Any, encoder: SentenceEncoder, use_context: bool) -> 
 
     contexts = previous_sentences(dataset) if use_context else None
     encodings, _ = encoder.encode(list(dataset["text"]), contexts)
-    return dataset.add_column("input_ids", [e.ids for e in encodings]).add_column(
-        "token_type_ids", [e.type_ids for e in encodings]
-    ).add_column("attention_mask", [e.attention_mask for e in encodings])
+    return (
+        dataset.add_column("input_ids", [e.ids for e in encodings])
+        .add_column("token_type_ids", [e.type_ids for e in encodings])
+        .add_column("attention_mask", [e.attention_mask for e in encodings])
+    )
 
 
 def _build_model(config: TrainConfig) -> Any:
@@ -83,8 +85,11 @@ def _compute_metrics(eval_pred: Any) -> dict[str, float]:
     logits, labels = eval_pred
     preds = np.asarray(logits).argmax(axis=1)
     return {
-        "macro_f1": float(f1_score(labels, preds, average="macro", labels=list(range(len(LABELS))),
-                                   zero_division=0)),
+        "macro_f1": float(
+            f1_score(
+                labels, preds, average="macro", labels=list(range(len(LABELS))), zero_division=0
+            )
+        ),
         "accuracy": float(accuracy_score(labels, preds)),
     }
 
@@ -123,8 +128,11 @@ def train(
 
     # 2. Data: the shipped splits or the user's, checked; optional subsets for smoke runs.
     splits = load_dataset(cfg.data.path)
-    limits = {"train": cfg.data.max_train_samples, "validation": cfg.data.max_eval_samples,
-              "test": cfg.data.max_eval_samples}
+    limits = {
+        "train": cfg.data.max_train_samples,
+        "validation": cfg.data.max_eval_samples,
+        "test": cfg.data.max_eval_samples,
+    }
     for name, limit in limits.items():
         if limit is not None and limit < len(splits[name]):
             splits[name] = splits[name].shuffle(seed=cfg.training.seed).select(range(limit))
@@ -193,7 +201,9 @@ def train(
 
     # 6. Save: weights as safetensors, config with labels and our settings, tokenizer.
     trainer.model.save_pretrained(out, safe_serialization=True)
-    base_config = (trainer.model.get_base_model() if cfg.model.method == "lora" else trainer.model).config
+    base_config = (
+        trainer.model.get_base_model() if cfg.model.method == "lora" else trainer.model
+    ).config
     settings = ModelSettings(
         temperature=temperature,
         max_length=cfg.model.max_length,
@@ -206,7 +216,9 @@ def train(
     config_dict[CONFIG_KEY] = settings_dict(settings)
     config_dict.pop("_name_or_path", None)
     (out / "config.json").write_text(json.dumps(config_dict, indent=2) + "\n", encoding="utf-8")
-    (out / "training_config.json").write_text(json.dumps(cfg.to_dict(), indent=2) + "\n", encoding="utf-8")
+    (out / "training_config.json").write_text(
+        json.dumps(cfg.to_dict(), indent=2) + "\n", encoding="utf-8"
+    )
 
     # 7. Evaluate the saved folder as users will load it, write metrics, report and card.
     from .evaluation import evaluate
@@ -215,7 +227,11 @@ def train(
 
     clf = Classifier.from_pretrained(out, backend="torch", device="auto")
     val_report = evaluate(clf, splits["validation"])
-    test_report = evaluate(clf, splits["test"], group_by="setting" if "setting" in splits["test"].column_names else None)
+    test_report = evaluate(
+        clf,
+        splits["test"],
+        group_by="setting" if "setting" in splits["test"].column_names else None,
+    )
     if cfg.training.write_report:
         test_report.save(out / "evaluation")
     metrics = {

@@ -61,8 +61,16 @@ def labeled_rows() -> list[dict]:
     rows = []
     for label, texts in SENTENCES.items():
         for i, text in enumerate(texts):
-            rows.append({"id": f"{label}-{i}", "text": text, "label": label,
-                         "article_id": "", "position": None, "setting": f"s{i % 2}"})
+            rows.append(
+                {
+                    "id": f"{label}-{i}",
+                    "text": text,
+                    "label": label,
+                    "article_id": "",
+                    "position": None,
+                    "setting": f"s{i % 2}",
+                }
+            )
     return rows
 
 
@@ -92,8 +100,12 @@ def tiny_base_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("tiny-base")
     tokenizer = AutoTokenizer.from_pretrained(default_encoder_dir())
     config = BertConfig(
-        vocab_size=tokenizer.vocab_size, hidden_size=32, num_hidden_layers=2,
-        num_attention_heads=2, intermediate_size=64, max_position_embeddings=128,
+        vocab_size=tokenizer.vocab_size,
+        hidden_size=32,
+        num_hidden_layers=2,
+        num_attention_heads=2,
+        intermediate_size=64,
+        max_position_embeddings=128,
     )
     BertModel(config).save_pretrained(folder)
     tokenizer.save_pretrained(folder)

@@ -21,8 +21,16 @@ def clf(tiny_model_dir):
 
 def test_labels_and_exports():
     assert LABELS == ("attack", "casualty_report", "diplomatic_move", "allegation", "other")
-    assert set(conflictnlp.__all__) >= {"LABELS", "Prediction", "Classifier", "classify",
-                                        "classify_document", "evaluate", "load_dataset", "train"}
+    assert set(conflictnlp.__all__) >= {
+        "LABELS",
+        "Prediction",
+        "Classifier",
+        "classify",
+        "classify_document",
+        "evaluate",
+        "load_dataset",
+        "train",
+    }
 
 
 def test_prediction_is_frozen():
@@ -89,18 +97,20 @@ def test_long_text_truncated_with_one_warning(tiny_model_dir):
 
 
 def test_classify_document_offsets(clf):
-    text = ("Maj. Gen. Ivan Petrov said the U.S. envoy had arrived. "
-            "\"We will not retreat,\" he said.\n\nSome 3.5 million people have fled.  "
-            "It did not give details.")
+    text = (
+        "Maj. Gen. Ivan Petrov said the U.S. envoy had arrived. "
+        '"We will not retreat," he said.\n\nSome 3.5 million people have fled.  '
+        "It did not give details."
+    )
     preds = classify_document(text, model=clf)
     assert [p.text for p in preds] == [
         "Maj. Gen. Ivan Petrov said the U.S. envoy had arrived.",
-        "\"We will not retreat,\" he said.",
+        '"We will not retreat," he said.',
         "Some 3.5 million people have fled.",
         "It did not give details.",
     ]
     for p in preds:
-        assert text[p.start:p.end] == p.text
+        assert text[p.start : p.end] == p.text
 
 
 def test_thread_safe_and_deterministic(clf):
@@ -119,8 +129,10 @@ def test_load_prints_nothing(tiny_model_dir, capfd):
 
 
 def test_import_is_cheap():
-    code = ("import sys, conflictnlp; from conflictnlp import classify, LABELS; "
-            "heavy = [m for m in ('torch', 'transformers', 'onnxruntime', 'datasets') "
-            "if m in sys.modules]; print(heavy)")
+    code = (
+        "import sys, conflictnlp; from conflictnlp import classify, LABELS; "
+        "heavy = [m for m in ('torch', 'transformers', 'onnxruntime', 'datasets') "
+        "if m in sys.modules]; print(heavy)"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"

@@ -94,7 +94,9 @@ def test_save_load_round_trip(tiny_model_dir, tmp_path, backend):
     clf.save_pretrained(tmp_path / "saved")
     again = Classifier.from_pretrained(tmp_path / "saved", backend=backend)
     assert again.predict(TEXTS) == clf.predict(TEXTS)
-    assert not list((tmp_path / "saved").glob("*.bin")) and not list((tmp_path / "saved").glob("*.pt"))
+    assert not list((tmp_path / "saved").glob("*.bin")) and not list(
+        (tmp_path / "saved").glob("*.pt")
+    )
 
 
 def test_plain_transformers_can_load_the_folder(tiny_model_dir):
@@ -116,9 +118,16 @@ def test_bare_encoder_is_refused(tiny_base_dir, tmp_path):
     folder = tmp_path / "bare"
     shutil.copytree(tiny_base_dir, folder)
     config = json.loads((folder / "config.json").read_text())
-    config.update(id2label={str(i): n for i, n in enumerate(
-        ["attack", "casualty_report", "diplomatic_move", "allegation", "other"])},
-        label2id={}, architectures=["BertForSequenceClassification"])
+    config.update(
+        id2label={
+            str(i): n
+            for i, n in enumerate(
+                ["attack", "casualty_report", "diplomatic_move", "allegation", "other"]
+            )
+        },
+        label2id={},
+        architectures=["BertForSequenceClassification"],
+    )
     (folder / "config.json").write_text(json.dumps(config))
     with pytest.raises(ValueError, match="no trained classification head"):
         Classifier.from_pretrained(folder, backend="torch")
@@ -135,5 +144,5 @@ def test_wrong_labels_are_refused(tiny_model_dir, tmp_path):
 
 
 def test_not_a_model_folder(tmp_path):
-    with pytest.raises(FileNotFoundError, match="no config.json"):
+    with pytest.raises(FileNotFoundError, match=r"no config\.json"):
         Classifier.from_pretrained(tmp_path)

@@ -33,7 +33,9 @@ def test_unknown_key_names_key_and_line(tmp_path):
 def test_wrong_type_names_key_and_expected_type(tmp_path):
     path = tmp_path / "c.yaml"
     path.write_text("training:\n  batch_size: sixteen\n")
-    with pytest.raises(ConfigError, match=r"line 2: 'training\.batch_size' must be int, got 'sixteen'"):
+    with pytest.raises(
+        ConfigError, match=r"line 2: 'training\.batch_size' must be int, got 'sixteen'"
+    ):
         load_config(path)
 
 
@@ -46,7 +48,7 @@ def test_int_accepted_for_float_but_not_bool_for_int():
 def test_unknown_section_and_bad_method():
     with pytest.raises(ConfigError, match="unknown section 'optim'"):
         parse_config({"optim": {}})
-    with pytest.raises(ConfigError, match="'model.method' must be 'lora' or 'full'"):
+    with pytest.raises(ConfigError, match=r"'model\.method' must be 'lora' or 'full'"):
         parse_config({"model": {"method": "adapters"}})
 
 

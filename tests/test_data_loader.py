@@ -16,10 +16,13 @@ def write_jsonl(path, rows):
 
 
 def test_jsonl_with_names_and_ids(tmp_path):
-    path = write_jsonl(tmp_path / "d.jsonl", [
-        {"id": "a", "text": "Rebels shelled the airport.", "label": "attack", "source": "x"},
-        {"text": "Talks resumed.", "label": 2},
-    ])
+    path = write_jsonl(
+        tmp_path / "d.jsonl",
+        [
+            {"id": "a", "text": "Rebels shelled the airport.", "label": "attack", "source": "x"},
+            {"text": "Talks resumed.", "label": 2},
+        ],
+    )
     ds = load_dataset(path)
     assert ds.features["label"].names == list(LABELS)
     assert ds["label"] == [0, 2]
@@ -29,7 +32,9 @@ def test_jsonl_with_names_and_ids(tmp_path):
 
 def test_csv(tmp_path):
     path = tmp_path / "d.csv"
-    path.write_text('id,text,label\n1,"Shelling, then silence.",attack\n2,Talks resumed.,diplomatic_move\n')
+    path.write_text(
+        'id,text,label\n1,"Shelling, then silence.",attack\n2,Talks resumed.,diplomatic_move\n'
+    )
     ds = load_dataset(path)
     assert ds["text"][0] == "Shelling, then silence." and ds["label"] == [0, 2]
 
@@ -43,14 +48,19 @@ def test_folder_with_splits(tiny_data_dir):
 @pytest.mark.parametrize(
     ("rows", "match"),
     [
-        ([{"text": "x", "label": "attacks"}], r"line 1: unknown label 'attacks'; use one of attack"),
+        (
+            [{"text": "x", "label": "attacks"}],
+            r"line 1: unknown label 'attacks'; use one of attack",
+        ),
         ([{"text": "", "label": "attack"}], r"line 1: the 'text' field is empty"),
         ([{"label": "attack"}], r"line 1: the 'text' field is missing"),
         ([{"text": 5, "label": "attack"}], r"line 1: the 'text' field is not text"),
         ([{"text": "ok", "label": 0}, "{not json"], r"line 2: not valid JSON"),
         ([{"text": "ok", "label": 0}, "[1, 2]"], r"line 2: expected a JSON object"),
-        ([{"id": 1, "text": "a", "label": 0}, {"id": 1, "text": "b", "label": 0}],
-         r"line 2: duplicate id '1' \(first on line 1\)"),
+        (
+            [{"id": 1, "text": "a", "label": 0}, {"id": 1, "text": "b", "label": 0}],
+            r"line 2: duplicate id '1' \(first on line 1\)",
+        ),
         ([{"text": "ok", "label": 7}], r"unknown label 7"),
     ],
 )
@@ -75,7 +85,7 @@ def test_csv_with_wrong_column_count(tmp_path):
 
 
 def test_unsupported_and_missing(tmp_path):
-    with pytest.raises(ValueError, match="unsupported file type '.xlsx'"):
+    with pytest.raises(ValueError, match=r"unsupported file type '\.xlsx'"):
         load_dataset(tmp_path / "d.xlsx")
     with pytest.raises(FileNotFoundError):
         load_dataset(tmp_path / "none.jsonl")

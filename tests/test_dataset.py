@@ -13,9 +13,19 @@ from conflictnlp.data import SHIPPED_FIELDS, SPLITS, load_dataset, shipped_data_
 from conflictnlp.labels import LABELS
 
 ROOT = Path(__file__).resolve().parent.parent
-STYLES = {"wire", "headline", "government_statement", "military_statement",
-          "armed_group_statement", "un_statement", "ngo_report", "local_media",
-          "social_media_claim", "analysis", "eyewitness"}
+STYLES = {
+    "wire",
+    "headline",
+    "government_statement",
+    "military_statement",
+    "armed_group_statement",
+    "un_statement",
+    "ngo_report",
+    "local_media",
+    "social_media_claim",
+    "analysis",
+    "eyewitness",
+}
 
 
 @pytest.fixture(scope="module")
@@ -96,15 +106,17 @@ def test_variety(everything):
     assert len(styles) >= 8 and styles["headline"] >= 40
     texts = [r["text"] for r in everything]
     assert sum(bool(re.search(r"\d", t)) for t in texts) >= 300  # numbers as digits
-    assert sum(bool(re.search(r"\b(dozens|scores|several|hundreds)\b", t, re.I)) for t in texts) >= 40
-    assert sum("\"" in t or "“" in t for t in texts) >= 100  # direct quotes
+    assert (
+        sum(bool(re.search(r"\b(dozens|scores|several|hundreds)\b", t, re.I)) for t in texts) >= 40
+    )
+    assert sum('"' in t or "“" in t for t in texts) >= 100  # direct quotes
     hedges = r"\b(reportedly|according to|allegedly|unconfirmed|could not be (independently )?verified)\b"
     assert sum(bool(re.search(hedges, t, re.I)) for t in texts) >= 100
 
 
 def _trigrams(text: str) -> set[tuple[str, ...]]:
     tokens = re.findall(r"\w+", text.lower())
-    return {tuple(tokens[i:i + 3]) for i in range(len(tokens) - 2)}
+    return {tuple(tokens[i : i + 3]) for i in range(len(tokens) - 2)}
 
 
 def test_no_near_copies_across_splits(rows):
@@ -121,8 +133,12 @@ def test_no_near_copies_across_splits(rows):
                 jaccard = shared / len(grams | train_grams[i])
                 assert jaccard < 0.6, (split, r["text"], rows["train"][i]["text"])
     train_texts = {r["text"].strip().lower() for r in rows["train"]}
-    assert not [r for s in ("validation", "test") for r in rows[s]
-                if r["text"].strip().lower() in train_texts]
+    assert not [
+        r
+        for s in ("validation", "test")
+        for r in rows[s]
+        if r["text"].strip().lower() in train_texts
+    ]
 
 
 def test_second_annotation_and_kappa(rows):
@@ -133,7 +149,9 @@ def test_second_annotation_and_kappa(rows):
     assert len(second) >= 300
     gold = {r["id"]: r for r in rows["test"]}
     assert all(a["id"] in gold for a in second)
-    kappa = cohen_kappa_score([a["first_label"] for a in second], [a["second_label"] for a in second])
+    kappa = cohen_kappa_score(
+        [a["first_label"] for a in second], [a["second_label"] for a in second]
+    )
     assert kappa > 0.6
     datacard = (ROOT / "docs" / "datacard.md").read_text()
     assert f"{kappa:.2f}" in datacard, "docs/datacard.md must report the kappa of this file"

@@ -10,7 +10,12 @@ from sklearn.metrics import f1_score
 
 from conflictnlp import Classifier, evaluate
 from conflictnlp.data import load_dataset
-from conflictnlp.metrics import batched_macro_f1, compute_metrics, expected_calibration_error, paired_bootstrap
+from conflictnlp.metrics import (
+    batched_macro_f1,
+    compute_metrics,
+    expected_calibration_error,
+    paired_bootstrap,
+)
 
 
 def onehot(preds, conf=0.9, k=5):
@@ -39,8 +44,10 @@ def test_batched_macro_f1_equals_sklearn():
     rng = np.random.default_rng(1)
     y = rng.integers(0, 5, (7, 60))
     pred = np.where(rng.random((7, 60)) < 0.6, y, rng.integers(0, 4, (7, 60)))
-    expected = [f1_score(t, p, labels=range(5), average="macro", zero_division=0)
-                for t, p in zip(y, pred)]
+    expected = [
+        f1_score(t, p, labels=range(5), average="macro", zero_division=0)
+        for t, p in zip(y, pred, strict=False)
+    ]
     np.testing.assert_allclose(batched_macro_f1(y, pred), expected)
 
 
@@ -73,16 +80,30 @@ def test_evaluate_agrees_with_sklearn_and_writes_files(tiny_model_dir, tiny_data
     )
     out = report.save(tmp_path / "report")
     names = {p.name for p in out.iterdir()}
-    assert {"metrics.json", "report.md", "report.html", "confusion_matrix_tiny.png",
-            "reliability_tiny.png"} <= names
+    assert {
+        "metrics.json",
+        "report.md",
+        "report.html",
+        "confusion_matrix_tiny.png",
+        "reliability_tiny.png",
+    } <= names
     metrics = json.loads((out / "metrics.json").read_text())
-    for key in ("n", "accuracy", "macro_f1", "macro_f1_ci95", "per_label", "confusion_matrix",
-                "ece", "model", "conflictnlp_version"):
+    for key in (
+        "n",
+        "accuracy",
+        "macro_f1",
+        "macro_f1_ci95",
+        "per_label",
+        "confusion_matrix",
+        "ece",
+        "model",
+        "conflictnlp_version",
+    ):
         assert key in metrics
     assert set(metrics["groups"]) == {"s0", "s1"}
     assert sum(g["n"] for g in metrics["groups"].values()) == metrics["n"] == 25
     html = (out / "report.html").read_text()
-    assert "data:image/png;base64," in html and "<img" in html and "src=\"confusion" not in html
+    assert "data:image/png;base64," in html and "<img" in html and 'src="confusion' not in html
     md = (out / "report.md").read_text()
     assert "Most confident mistakes" in md and "Per label" in md and "By setting" in md
 

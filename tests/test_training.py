@@ -16,12 +16,19 @@ PROBE = ["Rebels shelled the airport.", "The death toll rose to 40.", "Talks res
 
 
 def tiny_config(base, data, method="lora", **training):
-    return parse_config({
-        "model": {"base_model": str(base), "method": method, "max_length": 32, "name": "tiny-run",
-                  "lora_target_modules": ["query", "value"]},
-        "data": {"path": str(data)},
-        "training": {"epochs": 2, "batch_size": 8, "learning_rate": 0.01, **training},
-    })
+    return parse_config(
+        {
+            "model": {
+                "base_model": str(base),
+                "method": method,
+                "max_length": 32,
+                "name": "tiny-run",
+                "lora_target_modules": ["query", "value"],
+            },
+            "data": {"path": str(data)},
+            "training": {"epochs": 2, "batch_size": 8, "learning_rate": 0.01, **training},
+        }
+    )
 
 
 @pytest.fixture(scope="module")
@@ -32,8 +39,16 @@ def lora_run(tiny_base_dir, tiny_data_dir, tmp_path_factory):
 
 def test_output_folder_layout(lora_run):
     names = {p.name for p in lora_run.iterdir()}
-    assert {"adapter_model.safetensors", "adapter_config.json", "config.json", "tokenizer.json",
-            "metrics.json", "README.md", "training_config.json", "evaluation"} <= names
+    assert {
+        "adapter_model.safetensors",
+        "adapter_config.json",
+        "config.json",
+        "tokenizer.json",
+        "metrics.json",
+        "README.md",
+        "training_config.json",
+        "evaluation",
+    } <= names
     assert CHECKPOINTS not in names
     pickles = [p for p in lora_run.rglob("*") if p.suffix in {".bin", ".pt", ".pth", ".pkl"}]
     assert pickles == []
@@ -50,7 +65,7 @@ def test_output_folder_layout(lora_run):
 @pytest.mark.parametrize("backend", ["torch", "onnx"])
 def test_trained_folder_loads_and_predicts(lora_run, backend):
     preds = Classifier.from_pretrained(lora_run, backend=backend).predict(PROBE)
-    assert len(preds) == 3 and all(p.text == t for p, t in zip(preds, PROBE))
+    assert len(preds) == 3 and all(p.text == t for p, t in zip(preds, PROBE, strict=False))
 
 
 def test_adapter_without_weights_fails_loudly(lora_run, tmp_path):
@@ -62,7 +77,9 @@ def test_adapter_without_weights_fails_loudly(lora_run, tmp_path):
 
 
 def test_full_fine_tuning_and_learning(tiny_base_dir, tiny_data_dir, tmp_path):
-    cfg = tiny_config(tiny_base_dir, tiny_data_dir, method="full", epochs=25, learning_rate=0.002, batch_size=4)
+    cfg = tiny_config(
+        tiny_base_dir, tiny_data_dir, method="full", epochs=25, learning_rate=0.002, batch_size=4
+    )
     out = train(cfg, output_dir=tmp_path / "full")
     assert (out / "model.safetensors").is_file()
     # the train split equals the test split here, so training must beat chance (0.2)
@@ -76,8 +93,9 @@ def test_resume_reaches_the_same_model(tiny_base_dir, tiny_data_dir, tmp_path):
     # simulate a run killed after its first epoch: keep only the first checkpoint
     interrupted = tmp_path / "interrupted"
     shutil.copytree(whole / CHECKPOINTS, interrupted / CHECKPOINTS)
-    checkpoints = sorted((interrupted / CHECKPOINTS).glob("checkpoint-*"),
-                         key=lambda p: int(p.name.split("-")[1]))
+    checkpoints = sorted(
+        (interrupted / CHECKPOINTS).glob("checkpoint-*"), key=lambda p: int(p.name.split("-")[1])
+    )
     for later in checkpoints[1:]:
         shutil.rmtree(later)
     resumed = train(cfg, output_dir=interrupted, resume=True)

@@ -40,8 +40,13 @@ def _embed(texts: list[str]) -> np.ndarray:
     chunks = []
     with torch.inference_mode():
         for i in range(0, len(texts), 64):
-            batch = tokenizer(texts[i:i + 64], padding=True, truncation=True, max_length=128,
-                              return_tensors="pt")
+            batch = tokenizer(
+                texts[i : i + 64],
+                padding=True,
+                truncation=True,
+                max_length=128,
+                return_tensors="pt",
+            )
             hidden = model(**batch).last_hidden_state
             mask = batch["attention_mask"].unsqueeze(-1).float()
             pooled = (hidden * mask).sum(1) / mask.sum(1)
@@ -68,6 +73,8 @@ def setfit(splits: Any, seed: int = 42) -> np.ndarray:
     with quiet():
         model = SetFitModel.from_pretrained(str(default_encoder_dir()))
     args = TrainingArguments(batch_size=32, num_epochs=1, num_iterations=5, seed=seed)
-    trainer = Trainer(model=model, args=args, train_dataset=splits["train"].select_columns(["text", "label"]))
+    trainer = Trainer(
+        model=model, args=args, train_dataset=splits["train"].select_columns(["text", "label"])
+    )
     trainer.train()
     return np.asarray(model.predict(list(splits["test"]["text"])))

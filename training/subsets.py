@@ -19,7 +19,9 @@ def test_subsets(splits: Any) -> dict[str, np.ndarray]:
     }
 
 
-def subset_scores(gold: np.ndarray, pred: np.ndarray, masks: dict[str, np.ndarray]) -> dict[str, float]:
+def subset_scores(
+    gold: np.ndarray, pred: np.ndarray, masks: dict[str, np.ndarray]
+) -> dict[str, float]:
     from sklearn.metrics import f1_score
 
     return {

@@ -15,8 +15,16 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 TARGET = ROOT / "conflictnlp" / "resources" / "model"
-SHIPPED_FILES = ("adapter_config.json", "adapter_model.safetensors", "config.json", "tokenizer.json",
-                 "tokenizer_config.json", "README.md", "metrics.json", "training_config.json")
+SHIPPED_FILES = (
+    "adapter_config.json",
+    "adapter_model.safetensors",
+    "config.json",
+    "tokenizer.json",
+    "tokenizer_config.json",
+    "README.md",
+    "metrics.json",
+    "training_config.json",
+)
 MAX_FILE_BYTES = 15 * 1024 * 1024
 
 
