@@ -49,7 +49,11 @@ class Report:
 
     def _metrics_json(self) -> dict[str, Any]:
         def one(result: ModelResult) -> dict[str, Any]:
-            out = {"model": result.name, "conflictnlp_version": __version__, "data": self.data_name}
+            out: dict[str, Any] = {
+                "model": result.name,
+                "conflictnlp_version": __version__,
+                "data": self.data_name,
+            }
             out.update(result.metrics)
             if self.group_by:
                 out["group_by"] = self.group_by

@@ -27,7 +27,7 @@ def default_classifier() -> Classifier:
 
 
 @overload
-def classify(texts: str, model: Classifier | None = None) -> Prediction: ...
+def classify(texts: str, model: Classifier | None = None) -> Prediction: ...  # type: ignore[overload-overlap]
 @overload
 def classify(texts: Iterable[str], model: Classifier | None = None) -> list[Prediction]: ...
 

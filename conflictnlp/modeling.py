@@ -192,7 +192,7 @@ class Classifier:
         return probs / probs.sum(axis=1, keepdims=True)
 
     @overload
-    def predict(self, texts: str, batch_size: int = ...) -> Prediction: ...
+    def predict(self, texts: str, batch_size: int = ...) -> Prediction: ...  # type: ignore[overload-overlap]
     @overload
     def predict(self, texts: Iterable[str], batch_size: int = ...) -> list[Prediction]: ...
 

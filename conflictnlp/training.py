@@ -153,6 +153,7 @@ def train(
     # 4. Model and Trainer.
     model = _build_model(cfg)
     precision = _detect_precision()
+    step_limited = cfg.training.max_steps > 0
     args = TrainingArguments(
         output_dir=str(checkpoints),
         num_train_epochs=cfg.training.epochs,
@@ -163,10 +164,11 @@ def train(
         weight_decay=cfg.training.weight_decay,
         warmup_steps=cfg.training.warmup_ratio,
         lr_scheduler_type="linear",
-        eval_strategy="epoch" if cfg.training.max_steps < 0 else "steps",
-        save_strategy="epoch" if cfg.training.max_steps < 0 else "steps",
-        eval_steps=max(1, cfg.training.max_steps) if cfg.training.max_steps > 0 else None,
-        save_steps=max(1, cfg.training.max_steps) if cfg.training.max_steps > 0 else None,
+        # a step-limited run (smoke tests) evaluates and saves once, at its last step
+        eval_strategy="steps" if step_limited else "epoch",
+        save_strategy="steps" if step_limited else "epoch",
+        eval_steps=cfg.training.max_steps if step_limited else None,
+        save_steps=cfg.training.max_steps if step_limited else 500,
         load_best_model_at_end=True,
         metric_for_best_model="macro_f1",
         greater_is_better=True,
@@ -196,14 +198,13 @@ def train(
     # 5. Calibrate: one temperature fitted on validation logits.
     from .calibration import fit_temperature
 
-    val_logits = trainer.predict(encoded["validation"]).predictions
+    val_logits = np.asarray(trainer.predict(encoded["validation"]).predictions)
     temperature = fit_temperature(val_logits, np.asarray(encoded["validation"]["label"]))
 
     # 6. Save: weights as safetensors, config with labels and our settings, tokenizer.
-    trainer.model.save_pretrained(out, safe_serialization=True)
-    base_config = (
-        trainer.model.get_base_model() if cfg.model.method == "lora" else trainer.model
-    ).config
+    trained: Any = trainer.model
+    trained.save_pretrained(out, safe_serialization=True)
+    base_config = (trained.get_base_model() if cfg.model.method == "lora" else trained).config
     settings = ModelSettings(
         temperature=temperature,
         max_length=cfg.model.max_length,
