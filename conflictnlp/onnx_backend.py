@@ -98,13 +98,23 @@ def export_onnx(model_dir: Path, out_file: Path) -> None:
         )
 
 
-def quantize_int8(fp32_file: Path, out_file: Path) -> None:
-    """Dynamic int8 quantisation, per channel, of the MatMul weights, head kept in fp32."""
+def quantize_int8(
+    fp32_file: Path,
+    out_file: Path,
+    per_channel: bool = True,
+    keep_fp32: tuple[str, ...] = _KEEP_FP32_PATTERNS,
+) -> None:
+    """Dynamic int8 quantisation of the MatMul weights.
+
+    Args:
+        per_channel: One scale per output channel instead of one per weight matrix.
+        keep_fp32: Node-name fragments (lower case) whose MatMuls stay in fp32.
+    """
     import onnx
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
     graph = onnx.load(str(fp32_file), load_external_data=False).graph
-    keep = [n.name for n in graph.node if any(p in n.name.lower() for p in _KEEP_FP32_PATTERNS)]
+    keep = [n.name for n in graph.node if any(p in n.name.lower() for p in keep_fp32)]
     root = logging.getLogger()
     level = root.level
     root.setLevel(logging.ERROR)  # the quantiser logs a pre-processing hint on the root logger
@@ -113,7 +123,7 @@ def quantize_int8(fp32_file: Path, out_file: Path) -> None:
             str(fp32_file),
             str(out_file),
             weight_type=QuantType.QInt8,
-            per_channel=True,
+            per_channel=per_channel,
             op_types_to_quantize=["MatMul"],
             nodes_to_exclude=keep,
         )

@@ -188,47 +188,41 @@ def render_html(report: Report, directory: Path) -> str:
     )
 
 
-def _plot_confusion(result: ModelResult, path: Path) -> None:
-    import matplotlib
+def _figure(size: tuple[float, float]) -> Any:
+    """A figure without pyplot: no global state, no GUI backend, safe on headless servers."""
+    from matplotlib.figure import Figure
 
-    matplotlib.use("Agg", force=False)
-    import matplotlib.pyplot as plt
+    return Figure(figsize=size, layout="tight")
+
+
+def _plot_confusion(result: ModelResult, path: Path) -> None:
     import numpy as np
     from sklearn.metrics import ConfusionMatrixDisplay
 
-    fig, ax = plt.subplots(figsize=(6.5, 5.5))
-    ConfusionMatrixDisplay(
-        np.asarray(result.metrics["confusion_matrix"]), display_labels=LABELS
-    ).plot(ax=ax, cmap="Blues", colorbar=False, xticks_rotation=30)
+    fig = _figure((6.5, 5.5))
+    ax = fig.subplots()
+    matrix = np.asarray(result.metrics["confusion_matrix"])
+    ConfusionMatrixDisplay(matrix, display_labels=LABELS).plot(
+        ax=ax, cmap="Blues", colorbar=False, xticks_rotation=30
+    )
     ax.set_title(f"Confusion matrix: {result.name}")
-    fig.tight_layout()
     fig.savefig(path, dpi=110)
-    plt.close(fig)
 
 
 def _plot_reliability(report: Report, result: ModelResult, path: Path) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg", force=False)
-    import matplotlib.pyplot as plt
-
     from .metrics import reliability_bins
 
     bins = reliability_bins(result.probs, report.y_true)
-    fig, ax = plt.subplots(figsize=(5.5, 5))
+    fig = _figure((5.5, 5))
+    ax = fig.subplots()
     centers = [(b["low"] + b["high"]) / 2 for b in bins]
     accuracy = [b["accuracy"] or 0.0 for b in bins]
     ax.bar(centers, accuracy, width=0.095, edgecolor="black", label="accuracy in bin")
     ax.plot([0, 1], [0, 1], "--", color="grey", label="perfect calibration")
-    ax.set_xlabel("confidence")
-    ax.set_ylabel("accuracy")
-    ax.set_xlim(0, 1)
-    ax.set_ylim(0, 1)
+    ax.set(xlabel="confidence", ylabel="accuracy", xlim=(0, 1), ylim=(0, 1))
     ax.set_title(f"Reliability: {result.name} (ECE {result.metrics['ece']:.3f})")
     ax.legend(loc="upper left")
-    fig.tight_layout()
     fig.savefig(path, dpi=110)
-    plt.close(fig)
 
 
 def write_report(report: Report, directory: Path) -> None:

@@ -1,0 +1,102 @@
+"""Which int8 recipe keeps full-precision labels while going fast (ONNX Runtime, CPU).
+
+Exports the model once, builds each candidate quantisation, and reports throughput at
+batch size 32 and the share of test-split labels that differ from the fp32 export.
+
+Run: ``.venv/bin/python benchmarks/quantization_study.py`` (writes docs/results/quantization.md).
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+
+def main() -> None:
+    import onnx
+    from _machine import describe_machine
+    from sklearn.metrics import f1_score
+
+    from conflictnlp import Classifier, load_dataset
+    from conflictnlp.modeling import _resolve_folder
+    from conflictnlp.onnx_backend import OnnxBackend, export_onnx, quantize_int8
+
+    folder = _resolve_folder("default")
+    test = load_dataset(split="test")
+    texts, gold = list(test["text"]), np.asarray(test["label"])
+    clf = Classifier.from_pretrained(folder, backend="onnx", onnx_recipe="fp32")
+    work = Path(tempfile.mkdtemp())
+    fp32 = work / "fp32.onnx"
+    export_onnx(folder, fp32)
+    names = [n.name for n in onnx.load(str(fp32)).graph.node if n.op_type == "MatMul"]
+    last = max(
+        int(p.split("layer.")[1].split("/")[0].split(".")[0]) for p in names if "layer." in p
+    )
+    candidates = {
+        "fp32 (no quantisation)": None,
+        "int8 per-tensor, all MatMuls": {"per_channel": False, "keep_fp32": ()},
+        "int8 per-channel, all MatMuls": {"per_channel": True, "keep_fp32": ()},
+        "int8 per-channel, head in fp32 (shipped)": {
+            "per_channel": True,
+            "keep_fp32": ("classifier", "pooler"),
+        },
+        f"int8 per-channel, head and layer {last} FFN in fp32": {
+            "per_channel": True,
+            "keep_fp32": (
+                "classifier",
+                "pooler",
+                f"layer.{last}/intermediate",
+                f"layer.{last}/output",
+            ),
+        },
+        "int8 per-channel, head and every FFN output in fp32": {
+            "per_channel": True,
+            "keep_fp32": ("classifier", "pooler", "output/dense"),
+        },
+    }
+    reference = None
+    lines = [
+        "# Quantisation study (benchmarks/quantization_study.py)",
+        "",
+        f"Machine: {describe_machine()}. Test split: {len(texts)} sentences, batch size 32, "
+        "best of 3 runs.",
+        "",
+        "| recipe | sent/s | labels differing from fp32 | max prob. difference | macro-F1 |",
+        "|---|---|---|---|---|",
+    ]
+    for name, recipe in candidates.items():
+        path = fp32
+        if recipe is not None:
+            path = work / f"{abs(hash(name))}.onnx"
+            quantize_int8(fp32, path, **recipe)
+        clf.backend = OnnxBackend(path)
+        best = float("inf")
+        for _ in range(3):
+            start = time.perf_counter()
+            probs = clf.predict_proba(texts, batch_size=32)
+            best = min(best, time.perf_counter() - start)
+        if reference is None:
+            reference = probs
+        pred = probs.argmax(1)
+        differ = float((pred != reference.argmax(1)).mean())
+        lines.append(
+            f"| {name} | {len(texts) / best:.0f} | {differ * 100:.2f}% | "
+            f"{np.abs(probs - reference).max():.3f} | "
+            f"{f1_score(gold, pred, average='macro'):.4f} |"
+        )
+        print(lines[-1], flush=True)
+    text = "\n".join(lines) + "\n"
+    out = Path(__file__).resolve().parent.parent / "docs" / "results"
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "quantization.md").write_text(text)
+    print(text)
+
+
+if __name__ == "__main__":
+    main()
