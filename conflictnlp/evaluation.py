@@ -116,6 +116,23 @@ def previous_sentences(dataset: Any) -> list[str | None]:
     ]
 
 
+def subset_masks(test: Any, seen_settings: set[str] | None = None) -> dict[str, np.ndarray]:
+    """Masks over a test set for the parts reported beside the whole.
+
+    "article sentences" (rows with an ``article_id``), "unseen settings" (a ``setting`` not
+    in ``seen_settings``) and "hard cases" (``hard`` true), where the fields exist.
+    """
+    columns = set(test.column_names)
+    masks = {"all": np.ones(len(test), dtype=bool)}
+    if "article_id" in columns:
+        masks["article sentences"] = np.asarray([bool(a) for a in test["article_id"]], dtype=bool)
+    if "setting" in columns and seen_settings is not None:
+        masks["unseen settings"] = np.asarray([s not in seen_settings for s in test["setting"]])
+    if "hard" in columns:
+        masks["hard cases"] = np.asarray([bool(h) for h in test["hard"]], dtype=bool)
+    return masks
+
+
 def _resolve_data(data: Any) -> tuple[Any, str]:
     from .data import SPLITS, load_dataset
 

@@ -18,6 +18,14 @@ def _row(split: str, m: dict[str, Any]) -> str:
     )
 
 
+def _subsets(metrics: dict[str, Any]) -> str:
+    subsets = metrics.get("test_subsets", {})
+    if not subsets:
+        return ""
+    rows = "\n".join(f"| {name} | {v['n']} | {v['macro_f1']:.3f} |" for name, v in subsets.items())
+    return f"Parts of the test split:\n\n| part | n | macro-F1 |\n|---|---|---|\n{rows}"
+
+
 def write_model_card(folder: Path, config: TrainConfig, metrics: dict[str, Any]) -> Path:
     """Write ``README.md`` with intended use, labels, data, metrics, limits and recipe."""
     method = (
@@ -69,6 +77,8 @@ is `docs/codebook.md` in the conflictnlp repository.
 |---|---|---|---|---|---|
 {_row("validation", metrics["validation"])}
 {_row("test", metrics["test"])}
+
+{_subsets(metrics)}
 
 Per label on the test split:
 

@@ -222,7 +222,7 @@ def train(
     )
 
     # 7. Evaluate the saved folder as users will load it, write metrics, report and card.
-    from .evaluation import evaluate
+    from .evaluation import evaluate, subset_masks
     from .model_card import write_model_card
     from .modeling import Classifier
 
@@ -235,9 +235,26 @@ def train(
     )
     if cfg.training.write_report:
         test_report.save(out / "evaluation")
+    from .metrics import macro_f1
+
+    seen = (
+        set(splits["train"]["setting"]) | set(splits["validation"]["setting"])
+        if ("setting" in splits["train"].column_names)
+        else None
+    )
+    predicted = test_report.results[0].probs.argmax(axis=1)
+    subsets = {
+        name: {
+            "n": int(mask.sum()),
+            "macro_f1": macro_f1(test_report.y_true[mask], predicted[mask]),
+        }
+        for name, mask in subset_masks(splits["test"], seen).items()
+        if name != "all" and mask.any()
+    }
     metrics = {
         "validation": _summary(val_report),
         "test": _summary(test_report),
+        "test_subsets": subsets,
         "temperature": temperature,
         "train_seconds": round(train_seconds, 1),
         "precision": precision,
