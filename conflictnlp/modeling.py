@@ -26,9 +26,18 @@ from .sentences import split_sentences
 Backend = Literal["auto", "onnx", "torch"]
 
 
+def validate_text(text: Any) -> str:
+    """Check one input string."""
+    if not isinstance(text, str):
+        raise TypeError(f"Expected a string or an iterable of strings, got {type(text).__name__}.")
+    if not text.strip():
+        raise ValueError("The text is empty or blank; pass a sentence or an article.")
+    return text
+
+
 def validate_texts(texts: Any) -> list[str]:
     """Check a batch of inputs, naming the index of the first bad item."""
-    if texts is None or isinstance(texts, bytes):
+    if texts is None or isinstance(texts, bytes | int | float):
         raise TypeError(f"Expected a string or an iterable of strings, got {type(texts).__name__}.")
     items = list(texts)
     for i, text in enumerate(items):
@@ -199,7 +208,7 @@ class Classifier:
     def predict(self, texts: str | Iterable[str], batch_size: int = 32) -> Any:
         """Label one sentence (returns a Prediction) or many (returns a list, same order)."""
         if isinstance(texts, str):
-            return self.predict([texts], batch_size)[0]
+            return self.predict([validate_text(texts)], batch_size)[0]
         items = validate_texts(texts)
         return self._to_predictions(items, self.predict_proba(items, batch_size))
 
@@ -210,8 +219,7 @@ class Classifier:
 
         When the model reads context, each sentence is paired with the one before it.
         """
-        validate_texts([text])
-        spans = split_sentences(text)
+        spans = split_sentences(validate_text(text))
         sentences = [s for s, _, _ in spans]
         contexts = [None, *sentences[:-1]]
         probs = self.predict_proba(sentences, batch_size, contexts=contexts)

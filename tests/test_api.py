@@ -73,8 +73,9 @@ def test_temperature_is_applied(clf, tiny_model_dir):
     [
         (None, TypeError, "got NoneType"),
         (42, TypeError, "int"),
-        ("", ValueError, "Item 0 is empty or blank"),
-        ("   ", ValueError, "Item 0 is empty or blank"),
+        ("", ValueError, "The text is empty or blank"),
+        ("   ", ValueError, "The text is empty or blank"),
+        ([""], ValueError, "Item 0 is empty or blank"),
         (["fine", None], TypeError, "Item 1 is NoneType"),
         (["fine", "ok", " "], ValueError, "Item 2 is empty"),
         (["fine", 3.5], TypeError, "Item 1 is float"),
@@ -83,6 +84,13 @@ def test_temperature_is_applied(clf, tiny_model_dir):
 def test_bad_input(clf, bad, error, match):
     with pytest.raises(error, match=match):
         classify(bad, model=clf)
+
+
+def test_classify_document_bad_input(clf):
+    with pytest.raises(ValueError, match="empty or blank"):
+        classify_document("  \n ", model=clf)
+    with pytest.raises(TypeError, match="got list"):
+        classify_document(["a list"], model=clf)  # type: ignore[arg-type]
 
 
 def test_long_text_truncated_with_one_warning(tiny_model_dir):
