@@ -25,40 +25,45 @@ def main() -> None:
 
     from conflictnlp import Classifier, load_dataset
     from conflictnlp.modeling import _resolve_folder
-    from conflictnlp.onnx_backend import OnnxBackend, export_onnx, quantize_int8
+    from conflictnlp.onnx_backend import (
+        OnnxBackend,
+        export_onnx,
+        fuse_transformer_graph,
+        quantize_int8,
+    )
 
     folder = _resolve_folder("default")
     test = load_dataset(split="test")
     texts, gold = list(test["text"]), np.asarray(test["label"])
     clf = Classifier.from_pretrained(folder, backend="onnx", onnx_recipe="fp32")
     work = Path(tempfile.mkdtemp())
-    fp32 = work / "fp32.onnx"
-    export_onnx(folder, fp32)
-    names = [n.name for n in onnx.load(str(fp32)).graph.node if n.op_type == "MatMul"]
+    plain = work / "plain.onnx"
+    export_onnx(folder, plain)
+    fused = work / "fused.onnx"
+    fuse_transformer_graph(plain, fused, folder)
+    names = [n.name for n in onnx.load(str(plain)).graph.node if n.op_type == "MatMul"]
     last = max(
         int(p.split("layer.")[1].split("/")[0].split(".")[0]) for p in names if "layer." in p
     )
+    head = ("classifier", "pooler")
     candidates = {
-        "fp32 (no quantisation)": None,
-        "int8 per-tensor, all MatMuls": {"per_channel": False, "keep_fp32": ()},
-        "int8 per-channel, all MatMuls": {"per_channel": True, "keep_fp32": ()},
-        "int8 per-channel, head in fp32 (shipped)": {
-            "per_channel": True,
-            "keep_fp32": ("classifier", "pooler"),
-        },
-        f"int8 per-channel, head and layer {last} FFN in fp32": {
-            "per_channel": True,
-            "keep_fp32": (
-                "classifier",
-                "pooler",
-                f"layer.{last}/intermediate",
-                f"layer.{last}/output",
-            ),
-        },
-        "int8 per-channel, head and every FFN output in fp32": {
-            "per_channel": True,
-            "keep_fp32": ("classifier", "pooler", "output/dense"),
-        },
+        "fp32, plain export": (plain, None),
+        "fp32, fused attention/LayerNorm/GELU": (fused, None),
+        "int8 per-tensor, plain export": (plain, {"per_channel": False, "keep_fp32": ()}),
+        "int8 per-channel, plain export": (plain, {"per_channel": True, "keep_fp32": ()}),
+        "int8 per-channel, plain, head fp32": (plain, {"per_channel": True, "keep_fp32": head}),
+        f"int8 per-channel, plain, head + layer {last} FFN fp32": (
+            plain,
+            {
+                "per_channel": True,
+                "keep_fp32": (*head, f"layer.{last}/intermediate", f"layer.{last}/output"),
+            },
+        ),
+        "int8 per-tensor, fused": (fused, {"per_channel": False, "keep_fp32": ()}),
+        "int8 per-channel, fused, head fp32 (shipped)": (
+            fused,
+            {"per_channel": True, "keep_fp32": head},
+        ),
     }
     reference = None
     lines = [
@@ -70,11 +75,11 @@ def main() -> None:
         "| recipe | sent/s | labels differing from fp32 | max prob. difference | macro-F1 |",
         "|---|---|---|---|---|",
     ]
-    for name, recipe in candidates.items():
-        path = fp32
+    for name, (source, recipe) in candidates.items():
+        path = source
         if recipe is not None:
             path = work / f"{abs(hash(name))}.onnx"
-            quantize_int8(fp32, path, **recipe)
+            quantize_int8(source, path, **recipe)
         clf.backend = OnnxBackend(path)
         best = float("inf")
         for _ in range(3):
