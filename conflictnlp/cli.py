@@ -6,6 +6,7 @@ import argparse
 import sys
 import textwrap
 from collections.abc import Sequence
+from typing import Any
 
 EXAMPLES = """\
 examples:
@@ -17,6 +18,22 @@ examples:
   conflictnlp evaluate --data my_labeled.csv --model default --model runs/full --out reports/cmp
   conflictnlp train --config configs/smoke.yaml --output runs/smoke
 """
+
+
+def _add_backend(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--backend",
+        default="auto",
+        choices=["auto", "onnx", "torch"],
+        help="inference backend (default: ONNX Runtime on CPUs, PyTorch on a GPU)",
+    )
+
+
+def _subcommand(sub: Any, name: str, help_text: str) -> argparse.ArgumentParser:
+    """A subcommand whose --help ends with the shared examples."""
+    return sub.add_parser(
+        name, help=help_text, epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -32,12 +49,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"conflictnlp {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
 
-    c = sub.add_parser(
-        "classify",
-        help="label a sentence, an article or a file",
-        epilog=EXAMPLES,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+    c = _subcommand(sub, "classify", "label a sentence, an article or a file")
     c.add_argument("text", nargs="?", help="a sentence (or an article with --document)")
     c.add_argument("--input", help="a .txt (a sentence a line), .jsonl or .csv file")
     c.add_argument("--output", help="write .jsonl or .csv here; without it, print a table")
@@ -49,14 +61,9 @@ def _parser() -> argparse.ArgumentParser:
     )
     c.add_argument("--model", default="default", help="model folder or hub id (default: shipped)")
     c.add_argument("--batch-size", type=int, default=32)
-    c.add_argument("--backend", default="auto", choices=["auto", "onnx", "torch"])
+    _add_backend(c)
 
-    e = sub.add_parser(
-        "evaluate",
-        help="score models on labeled data and write a report",
-        epilog=EXAMPLES,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+    e = _subcommand(sub, "evaluate", "score models on labeled data and write a report")
     e.add_argument("--data", default="test", help="train|validation|test or a labeled .jsonl/.csv")
     e.add_argument(
         "--model",
@@ -66,14 +73,9 @@ def _parser() -> argparse.ArgumentParser:
     e.add_argument("--group-by", help="a data field to break every metric down by, e.g. setting")
     e.add_argument("--out", required=True, help="folder for metrics.json, report.md, report.html")
     e.add_argument("--batch-size", type=int, default=64)
-    e.add_argument("--backend", default="auto", choices=["auto", "onnx", "torch"])
+    _add_backend(e)
 
-    t = sub.add_parser(
-        "train",
-        help="fine-tune a model from a YAML config",
-        epilog=EXAMPLES,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+    t = _subcommand(sub, "train", "fine-tune a model from a YAML config")
     t.add_argument("--config", required=True, help="a YAML config, e.g. configs/default.yaml")
     t.add_argument("--output", help="model folder (overrides training.output_dir)")
     t.add_argument("--resume", action="store_true", help="continue from the last checkpoint")

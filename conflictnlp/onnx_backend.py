@@ -113,7 +113,9 @@ def fuse_transformer_graph(in_file: Path, out_file: Path, model_dir: Path) -> No
     if config.get("model_type") not in {"bert", "roberta", "distilbert", "xlm-roberta"}:
         shutil.copy(in_file, out_file)
         return
-    model_type = "bert" if config["model_type"] in {"roberta", "xlm-roberta"} else config["model_type"]
+    model_type = (
+        "bert" if config["model_type"] in {"roberta", "xlm-roberta"} else config["model_type"]
+    )
     root = logging.getLogger()
     level = root.level
     root.setLevel(logging.ERROR)
