@@ -24,10 +24,10 @@ INPUT_NAMES = ("input_ids", "attention_mask", "token_type_ids")
 #: Quantisation recipes. "int8" quantises the weights of every MatMul except the ones
 #: listed in ``_KEEP_FP32``, per output channel; "fp32" keeps the plain export.
 RECIPES = ("int8", "fp32")
-# The attention output and FFN down-projection of the last layer and the classifier head
-# move the logits most when quantised (see docs/performance.md); they stay in fp32.
+# The classifier head and pooler stay in fp32: they are tiny, and the logits depend on
+# them directly. docs/results/quantization.md compares this with other recipes.
 _KEEP_FP32_PATTERNS = ("classifier", "pooler")
-_RECIPE_VERSION = "2"
+_RECIPE_VERSION = "3"
 
 
 def cache_root() -> Path:
@@ -53,10 +53,8 @@ def ensure_onnx_model(model_dir: Path, recipe: str = "int8") -> Path:
         return target
     target.parent.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=target.parent.parent) as tmp:
-        exported = Path(tmp) / "model_exported.onnx"
-        export_onnx(model_dir, exported)
         fp32 = Path(tmp) / "model_fp32.onnx"
-        fuse_transformer_graph(exported, fp32, model_dir)
+        export_onnx(model_dir, fp32)
         built = fp32
         if recipe == "int8":
             built = Path(tmp) / "model_int8.onnx"
@@ -100,38 +98,6 @@ def export_onnx(model_dir: Path, out_file: Path) -> None:
         )
 
 
-def fuse_transformer_graph(in_file: Path, out_file: Path, model_dir: Path) -> None:
-    """Fuse attention, layer norms and GELU into ONNX Runtime's transformer kernels.
-
-    Falls back to the plain export for architectures the fusion tool does not know.
-    """
-    import json
-
-    from onnxruntime.transformers.optimizer import optimize_model
-
-    config = json.loads((model_dir / "config.json").read_text(encoding="utf-8"))
-    if config.get("model_type") not in {"bert", "roberta", "distilbert", "xlm-roberta"}:
-        shutil.copy(in_file, out_file)
-        return
-    model_type = (
-        "bert" if config["model_type"] in {"roberta", "xlm-roberta"} else config["model_type"]
-    )
-    root = logging.getLogger()
-    level = root.level
-    root.setLevel(logging.ERROR)
-    try:
-        optimized = optimize_model(
-            str(in_file),
-            model_type=model_type,
-            num_heads=int(config.get("num_attention_heads", 0)),
-            hidden_size=int(config.get("hidden_size", 0)),
-            opt_level=0,
-        )
-    finally:
-        root.setLevel(level)
-    optimized.save_model_to_file(str(out_file))
-
-
 def quantize_int8(
     fp32_file: Path,
     out_file: Path,
@@ -158,7 +124,7 @@ def quantize_int8(
             str(out_file),
             weight_type=QuantType.QInt8,
             per_channel=per_channel,
-            op_types_to_quantize=["MatMul", "Attention"],
+            op_types_to_quantize=["MatMul", "Attention"],  # Attention: fused graphs
             nodes_to_exclude=keep,
             # fused contrib ops (Attention, SkipLayerNorm) defeat shape inference
             extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT},
