@@ -2,7 +2,7 @@
 PY := .venv/bin/python
 export HF_HUB_OFFLINE := 1
 
-.PHONY: help setup demo test check lint format benchmark
+.PHONY: help setup demo test check lint format benchmark benchmark-training
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -27,6 +27,10 @@ format: setup  ## apply ruff fixes and formatting
 	.venv/bin/ruff check --fix .
 	.venv/bin/ruff format .
 
-benchmark: setup  ## speed, cold start and memory benchmarks (writes docs/performance_raw.md)
+benchmark: setup  ## inference speed, quantisation, cold start and memory (writes docs/results/)
 	$(PY) benchmarks/inference_speed.py
+	$(PY) benchmarks/quantization_study.py
 	$(PY) benchmarks/cold_start.py
+
+benchmark-training: setup  ## train every approach and the baselines (about 45 minutes on 2 cores)
+	$(PY) benchmarks/training_benchmark.py --config configs/context.yaml

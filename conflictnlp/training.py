@@ -182,16 +182,16 @@ def train(
         dataloader_num_workers=0,
         dataloader_pin_memory=precision != "no",
     )
-    trainer = Trainer(
-        model=model,
-        args=args,
-        train_dataset=encoded["train"],
-        eval_dataset=encoded["validation"],
-        data_collator=DataCollatorWithPadding(tokenizer),
-        compute_metrics=_compute_metrics,
-    )
     started = time.perf_counter()
-    with quiet():
+    with quiet():  # peft and transformers deprecation notices; progress bars stay on
+        trainer = Trainer(
+            model=model,
+            args=args,
+            train_dataset=encoded["train"],
+            eval_dataset=encoded["validation"],
+            data_collator=DataCollatorWithPadding(tokenizer),
+            compute_metrics=_compute_metrics,
+        )
         trainer.train(resume_from_checkpoint=True if resume else None)
     train_seconds = time.perf_counter() - started
 
