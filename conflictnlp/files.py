@@ -69,42 +69,47 @@ def iter_classified(
     if document and path.suffix.lower() == ".txt":  # a plain-text file is one article
         text = path.read_text(encoding="utf-8")
         rows = iter([Row(1, {text_field: text})] if text.strip() else [])
-    while True:
-        chunk = list(islice(rows, chunk_size))
-        if not chunk:
-            return
+    emit = _document_rows if document else _sentence_rows
+    while chunk := list(islice(rows, chunk_size)):
         summary.rows += len(chunk)
         errors = [r.error or _row_error(r.fields, text_field) for r in chunk]
-        good = [r for r, e in zip(chunk, errors, strict=True) if e is None]
-        if document:
-            for row, error in zip(chunk, errors, strict=True):
-                if error:
-                    summary.errors += 1
-                    summary.outputs += 1
-                    yield {"row_id": row.fields.get("id", row.line), "error": error}
-                    continue
-                row_id = row.fields.get("id", row.line)
-                for index, p in enumerate(clf.predict_document(row.fields[text_field], batch_size)):
-                    summary.outputs += 1
-                    yield {
-                        "row_id": row_id,
-                        "sentence_index": index,
-                        "start": p.start,
-                        "end": p.end,
-                        "text": p.text,
-                        **_prediction_fields(p),
-                    }
-            continue
-        predictions = iter(
-            clf.predict([r.fields[text_field] for r in good], batch_size) if good else []
-        )
-        for row, error in zip(chunk, errors, strict=True):
+        for out in emit(clf, chunk, errors, text_field, batch_size):
             summary.outputs += 1
-            if error:
-                summary.errors += 1
-                yield {**row.fields, "line": row.line, "error": error}
-            else:
-                yield {**row.fields, **_prediction_fields(next(predictions))}
+            summary.errors += "error" in out
+            yield out
+
+
+def _sentence_rows(
+    clf: Classifier, chunk: list[Row], errors: list[str | None], text_field: str, batch_size: int
+) -> Iterator[dict[str, Any]]:
+    """One output row per input row: its fields plus a label, or plus an error."""
+    good = [r.fields[text_field] for r, e in zip(chunk, errors, strict=True) if e is None]
+    predictions = iter(clf.predict(good, batch_size) if good else [])
+    for row, error in zip(chunk, errors, strict=True):
+        if error:
+            yield {**row.fields, "line": row.line, "error": error}
+        else:
+            yield {**row.fields, **_prediction_fields(next(predictions))}
+
+
+def _document_rows(
+    clf: Classifier, chunk: list[Row], errors: list[str | None], text_field: str, batch_size: int
+) -> Iterator[dict[str, Any]]:
+    """One output row per sentence of each article, or one error row for a bad article."""
+    for row, error in zip(chunk, errors, strict=True):
+        row_id = row.fields.get("id", row.line)
+        if error:
+            yield {"row_id": row_id, "error": error}
+            continue
+        for index, p in enumerate(clf.predict_document(row.fields[text_field], batch_size)):
+            yield {
+                "row_id": row_id,
+                "sentence_index": index,
+                "start": p.start,
+                "end": p.end,
+                "text": p.text,
+                **_prediction_fields(p),
+            }
 
 
 def classify_file(
