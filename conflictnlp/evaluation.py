@@ -149,6 +149,7 @@ def evaluate(
     group_by: str | None = None,
     batch_size: int = 64,
     names: Sequence[str] | None = None,
+    data_name: str | None = None,
 ) -> Report:
     """Score a model (or several, compared pairwise) on labeled sentences.
 
@@ -159,6 +160,7 @@ def evaluate(
         group_by: A field of the data (e.g. ``"setting"``) to break every metric down by.
         batch_size: Sentences per forward pass.
         names: Display names for the models (default: each model's own name).
+        data_name: How the report names the data (default: the split or file name).
 
     Returns:
         A :class:`Report`; ``report.save("DIR")`` writes it.
@@ -171,7 +173,8 @@ def evaluate(
     models = list(model) if isinstance(model, list | tuple) else [model]
     if not models:
         raise ValueError("evaluate needs at least one model.")
-    dataset, data_name = _resolve_data(data)
+    dataset, resolved_name = _resolve_data(data)
+    data_name = data_name or resolved_name
     if group_by is not None and group_by not in dataset.column_names:
         raise ValueError(
             f"Cannot group by {group_by!r}: the data has fields {', '.join(dataset.column_names)}."

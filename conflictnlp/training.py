@@ -227,11 +227,12 @@ def train(
     from .modeling import Classifier
 
     clf = Classifier.from_pretrained(out, backend="torch", device="auto")
-    val_report = evaluate(clf, splits["validation"])
+    val_report = evaluate(clf, splits["validation"], data_name="validation split")
     test_report = evaluate(
         clf,
         splits["test"],
         group_by="setting" if "setting" in splits["test"].column_names else None,
+        data_name="test split",
     )
     if cfg.training.write_report:
         test_report.save(out / "evaluation")

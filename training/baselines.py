@@ -72,7 +72,13 @@ def setfit(splits: Any, seed: int = 42) -> np.ndarray:
 
     with quiet():
         model = SetFitModel.from_pretrained(str(default_encoder_dir()))
-    args = TrainingArguments(batch_size=32, num_epochs=1, num_iterations=2, seed=seed)
+    import tempfile
+
+    # SetFit checkpoints into ./checkpoints by default; keep them out of the work tree
+    output_dir = tempfile.mkdtemp(prefix="setfit-")
+    args = TrainingArguments(
+        output_dir=output_dir, batch_size=32, num_epochs=1, num_iterations=2, seed=seed
+    )
     trainer = Trainer(
         model=model, args=args, train_dataset=splits["train"].select_columns(["text", "label"])
     )
