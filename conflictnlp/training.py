@@ -76,7 +76,8 @@ def _build_model(config: TrainConfig) -> Any:
         target_modules=config.model.lora_target_modules,
         modules_to_save=["classifier", "pooler", "token_type_embeddings"],
     )
-    return get_peft_model(model, lora)
+    with quiet():
+        return get_peft_model(model, lora)
 
 
 def _compute_metrics(eval_pred: Any) -> dict[str, float]:
