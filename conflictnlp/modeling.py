@@ -174,7 +174,12 @@ class Classifier:
             contexts: For a model trained with context, the previous sentence of each text
                 (None where there is none); ignored otherwise.
         """
-        items = validate_texts(texts)
+        return self._probabilities(validate_texts(texts), batch_size, contexts)
+
+    def _probabilities(
+        self, items: list[str], batch_size: int, contexts: Sequence[str | None] | None = None
+    ) -> np.ndarray:
+        """predict_proba for inputs that were already validated."""
         if not items:
             return np.zeros((0, len(LABELS)), dtype=np.float32)
         if batch_size < 1:
@@ -210,7 +215,7 @@ class Classifier:
         if isinstance(texts, str):
             return self.predict([validate_text(texts)], batch_size)[0]
         items = validate_texts(texts)
-        return self._to_predictions(items, self.predict_proba(items, batch_size))
+        return self._to_predictions(items, self._probabilities(items, batch_size))
 
     __call__ = predict
 
@@ -222,7 +227,7 @@ class Classifier:
         spans = split_sentences(validate_text(text))
         sentences = [s for s, _, _ in spans]
         contexts = [None, *sentences[:-1]]
-        probs = self.predict_proba(sentences, batch_size, contexts=contexts)
+        probs = self._probabilities(sentences, batch_size, contexts)
         return self._to_predictions(sentences, probs, [(s, e) for _, s, e in spans])
 
     @staticmethod
