@@ -57,6 +57,25 @@ def _cuda_visible() -> bool:
     return bool(torch.cuda.is_available())
 
 
+def _warn_if_newer(saved_by: str, folder: Path) -> None:
+    """Warn (once per folder and process) when a newer conflictnlp saved the model."""
+    from packaging.version import InvalidVersion, Version
+
+    from . import __version__
+
+    try:
+        newer = Version(saved_by) > Version(__version__)
+    except InvalidVersion:
+        return
+    if newer:
+        warnings.warn(
+            f"{folder} was saved by conflictnlp {saved_by}, newer than this {__version__}; "
+            "it may not load or behave as intended. Upgrade with `pip install -U conflictnlp`.",
+            UserWarning,
+            stacklevel=3,
+        )
+
+
 def _resolve_folder(name_or_path: str | os.PathLike) -> Path:
     if str(name_or_path) == "default":
         return shipped_model_dir()
@@ -111,6 +130,7 @@ class Classifier:
         """
         folder = _resolve_folder(name_or_path)
         settings = read_settings(read_config(folder))
+        _warn_if_newer(settings.version, folder)
         if not (folder / "tokenizer.json").is_file():
             raise FileNotFoundError(
                 f"{folder} has no tokenizer.json; save the tokenizer beside the model "

@@ -146,3 +146,13 @@ def test_wrong_labels_are_refused(tiny_model_dir, tmp_path):
 def test_not_a_model_folder(tmp_path):
     with pytest.raises(FileNotFoundError, match=r"no config\.json"):
         Classifier.from_pretrained(tmp_path)
+
+
+def test_newer_model_version_warns(tiny_model_dir, tmp_path):
+    folder = tmp_path / "newer"
+    shutil.copytree(tiny_model_dir, folder)
+    config = json.loads((folder / "config.json").read_text())
+    config["conflictnlp"]["version"] = "99.0"
+    (folder / "config.json").write_text(json.dumps(config))
+    with pytest.warns(UserWarning, match="saved by conflictnlp 99.0, newer than this"):
+        Classifier.from_pretrained(folder, backend="torch")
