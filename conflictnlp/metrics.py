@@ -29,20 +29,6 @@ def macro_f1(y_true: np.ndarray, y_pred: np.ndarray) -> float:
     return float(f1_score(y_true, y_pred, labels=_IDS, average="macro", zero_division=0))
 
 
-def expected_calibration_error(probs: np.ndarray, y_true: np.ndarray, bins: int = 10) -> float:
-    """Weighted mean gap between confidence and accuracy over equal-width confidence bins."""
-    confidence = probs.max(axis=1)
-    correct = probs.argmax(axis=1) == y_true
-    edges = np.linspace(0.0, 1.0, bins + 1)
-    which = np.clip(np.digitize(confidence, edges[1:-1], right=True), 0, bins - 1)
-    ece = 0.0
-    for b in range(bins):
-        members = which == b
-        if members.any():
-            ece += members.mean() * abs(correct[members].mean() - confidence[members].mean())
-    return float(ece)
-
-
 def reliability_bins(probs: np.ndarray, y_true: np.ndarray, bins: int = 10) -> list[dict]:
     """Per-bin confidence, accuracy and count, for the reliability diagram."""
     confidence = probs.max(axis=1)
@@ -62,6 +48,18 @@ def reliability_bins(probs: np.ndarray, y_true: np.ndarray, bins: int = 10) -> l
             }
         )
     return rows
+
+
+def expected_calibration_error(probs: np.ndarray, y_true: np.ndarray, bins: int = 10) -> float:
+    """Weighted mean gap between confidence and accuracy over equal-width confidence bins."""
+    total = len(y_true)
+    return float(
+        sum(
+            b["count"] / total * abs(b["accuracy"] - b["confidence"])
+            for b in reliability_bins(probs, y_true, bins)
+            if b["count"]
+        )
+    )
 
 
 def batched_macro_f1(y_true: np.ndarray, y_pred: np.ndarray, axis: int = -1) -> np.ndarray:
