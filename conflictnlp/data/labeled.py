@@ -10,8 +10,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from .labels import LABEL2ID, LABELS
-from .records import read_rows
+from ..labels import LABEL2ID, LABELS
+from ..records import read_rows
 
 SPLITS = ("train", "validation", "test")
 #: Fields of the shipped data; a user's file needs only ``text`` and ``label``.
@@ -104,7 +104,7 @@ def to_dataset(rows: list[dict[str, Any]]) -> Any:
     columns = {
         key: [row.get(key) for row in rows] for key in dict.fromkeys(k for r in rows for k in r)
     }
-    from .quiet import quiet
+    from ..quiet import quiet
 
     with quiet():
         dataset = datasets.Dataset.from_dict(columns)

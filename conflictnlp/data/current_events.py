@@ -1,0 +1,360 @@
+"""Real news sentences from Wikipedia's "Portal:Current events", rebuilt from a public snapshot.
+
+The package may only contain text we wrote, so for real news it ships our labels keyed by
+a hash of each sentence and this module rebuilds the sentences from the public source:
+the daily YAML files of the GitHub repository ``ianrastall/current-events-context``,
+pinned to one commit so that every hash matches. Items are one to three sentences of
+present-tense wire summary; the outlet tags in brackets that close them ("(Reuters)") are
+removed before splitting, so a labeled sentence never carries its outlet (the same rule
+for every split, see ``docs/datacard.md``). Topic headings ("Syrian civil war") are list
+items of the same files; they are not sentences and are skipped.
+
+Nothing is dropped silently: files that cannot be parsed and labels whose sentence was
+not found are reported by id.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import re
+import shutil
+import tarfile
+import unicodedata
+import urllib.request
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from ..labels import LABELS
+from ..sentences import split_sentences
+
+NAME = "current-events"
+PINNED_REPO = "ianrastall/current-events-context"
+PINNED_COMMIT = "4ff6f7d243c81c1df4a919fb4280d9d7e9559bd8"
+ARCHIVE_URL = f"https://github.com/{PINNED_REPO}/archive/{PINNED_COMMIT}.tar.gz"
+#: Only the scraped portal summaries are real news; the other files are machine-written.
+PORTAL_PREFIX = "Portal:Current events"
+SPLIT_YEARS = {"train": (2002, 2021), "validation": (2022, 2022), "test": (2023, 2026)}
+#: Columns of the shipped label files (tab-separated, one file per split, no text).
+LABEL_COLUMNS = (
+    "id",
+    "hash",
+    "label",
+    "label_alt",
+    "annotator_a",
+    "annotator_b",
+    "adjudicated",
+    "year",
+    "category",
+)
+
+_DAY_FILE = re.compile(r"^\d{4}-\d{2}-\d{2}\.yaml$")
+# One or more bracketed outlet tags after a sentence's closing punctuation: "... (AP) (BBC)".
+_OUTLETS = re.compile(r"(?<=[.!?\"”’'])(?:\s*\([^()]{1,120}\))+(?=\s|$)")
+_TRAILING_OUTLETS = re.compile(r"(?:\s*\([^()]{1,120}\))+\s*$")
+_SENTENCE_END = re.compile(r"[.!?][\"”’')\]]*$")
+#: Headings are short; longer items without a full stop (common before 2005) are sentences.
+_MAX_HEADING_WORDS = 8
+
+
+class SourceError(ValueError):
+    """The snapshot cannot be read; the message says which file and what to do."""
+
+
+@dataclass(frozen=True)
+class Item:
+    """One bullet of a day's summary, with its position in the file's payload."""
+
+    date: str
+    index: int
+    category: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Sentence:
+    """A sentence of an item; ``id`` is ``DATE/ITEM/SENTENCE`` and stable for the pin."""
+
+    id: str
+    date: str
+    item: int
+    position: int
+    category: str
+    text: str
+
+    @property
+    def hash(self) -> str:
+        return sentence_hash(self.text)
+
+
+@dataclass
+class BuildReport:
+    """What a build found: counts per split, the labels it could not match, bad files."""
+
+    found: dict[str, int] = field(default_factory=dict)
+    missing: list[str] = field(default_factory=list)
+    unreadable_files: list[str] = field(default_factory=list)
+
+    def summary(self) -> str:
+        total = sum(self.found.values())
+        per_split = ", ".join(f"{k} {v}" for k, v in self.found.items())
+        lines = [f"current-events: {total} labeled sentences matched ({per_split})."]
+        if self.missing:
+            shown = ", ".join(self.missing[:20])
+            more = f" and {len(self.missing) - 20} more" if len(self.missing) > 20 else ""
+            lines.append(
+                f"{len(self.missing)} labeled sentence(s) not found in the source: {shown}{more}. "
+                f"Is the source the snapshot at commit {PINNED_COMMIT}?"
+            )
+        if self.unreadable_files:
+            lines.append(
+                f"{len(self.unreadable_files)} file(s) of the source could not be parsed and were "
+                f"skipped: {', '.join(self.unreadable_files[:5])}"
+            )
+        return "\n".join(lines)
+
+
+def normalise(text: str) -> str:
+    """The form that is hashed: NFKC, case-folded, whitespace collapsed.
+
+    Robust to the re-encodings a rebuilt text goes through (non-breaking spaces, line
+    folding in YAML), strict about everything else, so a changed source sentence is noticed.
+    """
+    return " ".join(unicodedata.normalize("NFKC", text).casefold().split())
+
+
+def sentence_hash(text: str) -> str:
+    """16 hex digits of SHA-256 over the normalised sentence (64 bits: no collisions at our size)."""
+    return hashlib.sha256(normalise(text).encode("utf-8")).hexdigest()[:16]
+
+
+def strip_outlets(text: str) -> str:
+    """Remove the bracketed outlet tags after a sentence's full stop and at the item's end."""
+    return " ".join(_TRAILING_OUTLETS.sub("", _OUTLETS.sub("", text)).split())
+
+
+def is_heading(item_text: str) -> bool:
+    """A topic heading ("2023 Gaza–Israel clashes") is short, unpunctuated and cites no outlet.
+
+    Items from before about 2005 often lack the full stop but do cite an outlet, so the
+    outlet tags tell a summary from a heading where punctuation cannot.
+    """
+    text = item_text.strip()
+    return (
+        not _SENTENCE_END.search(text)
+        and not _TRAILING_OUTLETS.search(text)
+        and len(text.split()) <= _MAX_HEADING_WORDS
+    )
+
+
+def _read_day(path: Path) -> dict[str, Any] | None:
+    import yaml
+
+    try:
+        # The C loader when PyYAML has it: the whole corpus parses in seconds, not minutes.
+        loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=loader)
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        raise SourceError(f"{path}: not valid YAML ({exc.__class__.__name__})") from exc
+    return data if isinstance(data, dict) else None
+
+
+def day_files(root: Path) -> list[Path]:
+    """The ``YYYY/MM/YYYY-MM-DD.yaml`` files under ``root``, in date order."""
+    files = sorted(p for p in root.glob("[0-9][0-9][0-9][0-9]/*/*.yaml") if _DAY_FILE.match(p.name))
+    if not files:
+        raise SourceError(
+            f"{root} holds no YYYY/MM/YYYY-MM-DD.yaml files; pass the root of a snapshot of "
+            f"{PINNED_REPO} at commit {PINNED_COMMIT}."
+        )
+    return files
+
+
+def iter_items(
+    root: str | Path, dates: set[str] | None = None, report: BuildReport | None = None
+) -> Iterator[Item]:
+    """Yield the items of the portal's day files, skipping machine-written rewrites.
+
+    Args:
+        root: The snapshot's root folder.
+        dates: Only these ``YYYY-MM-DD`` days (all when None).
+        report: Unparseable files are recorded here; without it they raise ``SourceError``.
+    """
+    for path in day_files(Path(root)):
+        if dates is not None and path.stem not in dates:
+            continue
+        try:
+            data = _read_day(path)
+        except SourceError:
+            if report is None:
+                raise
+            report.unreadable_files.append(str(path.relative_to(root)))
+            continue
+        if not data or not str(data.get("Source_URI", "")).startswith(PORTAL_PREFIX):
+            continue
+        payload = data.get("Intelligence_Payload") or {}
+        index = 0
+        for category, entries in payload.items():
+            for entry in entries or []:
+                if isinstance(entry, str):
+                    yield Item(path.stem, index, str(category), " ".join(entry.split()))
+                index += 1
+
+
+def item_sentences(item: Item) -> list[Sentence]:
+    """The sentences of an item (none for a heading), outlets removed, with stable ids."""
+    text = strip_outlets(item.text)
+    if not text or is_heading(item.text):
+        return []
+    return [
+        Sentence(f"{item.date}/{item.index}/{i}", item.date, item.index, i, item.category, s)
+        for i, (s, _, _) in enumerate(split_sentences(text))
+    ]
+
+
+def split_of_year(year: int) -> str:
+    for split, (first, last) in SPLIT_YEARS.items():
+        if first <= year <= last:
+            return split
+    raise ValueError(f"year {year} is outside the corpus ({SPLIT_YEARS})")
+
+
+def labels_dir() -> Path:
+    return Path(str(resources.files("conflictnlp") / "resources" / "data" / "current_events"))
+
+
+def read_labels(folder: str | Path | None = None) -> dict[str, list[dict[str, str]]]:
+    """The shipped label rows of each split (no text), as read from the TSV files."""
+    folder = labels_dir() if folder is None else Path(folder)
+    out: dict[str, list[dict[str, str]]] = {}
+    for split in SPLIT_YEARS:
+        path = folder / f"{split}.tsv"
+        with path.open(encoding="utf-8", newline="") as handle:
+            rows = list(csv.DictReader(handle, delimiter="\t"))
+        for line, row in enumerate(rows, start=2):
+            if row.get("label") not in LABELS:
+                raise ValueError(f"{path}, line {line}: unknown label {row.get('label')!r}")
+        out[split] = rows
+    return out
+
+
+def _cache_root() -> Path:
+    from ..onnx_backend import cache_root
+
+    return cache_root() / "sources"
+
+
+def resolve_source(source: str | Path) -> Path:
+    """A snapshot folder from a folder, a ``.tar.gz``/``.zip`` archive or an archive URL.
+
+    Archives are unpacked once into the user cache; a URL is downloaded there first (it
+    needs a network; offline, download the archive elsewhere and pass its path).
+    """
+    text = str(source)
+    if text.startswith(("http://", "https://")):
+        target = _cache_root() / Path(text.split("?")[0]).name
+        if not target.exists():
+            target.parent.mkdir(parents=True, exist_ok=True)
+            partial = target.with_suffix(target.suffix + ".part")
+            try:
+                with (
+                    urllib.request.urlopen(text, timeout=60) as response,
+                    partial.open("wb") as out,
+                ):
+                    shutil.copyfileobj(response, out)
+            except OSError as exc:
+                raise SourceError(
+                    f"could not download {text} ({exc}); download it on a machine with a network "
+                    "and pass the file or the unpacked folder as source."
+                ) from exc
+            partial.replace(target)
+        return resolve_source(target)
+    path = Path(source).expanduser()
+    if path.is_dir():
+        return path
+    if not path.exists():
+        raise SourceError(
+            f"{path}: no such folder or archive. Get the snapshot with `git clone "
+            f"https://github.com/{PINNED_REPO}` and `git checkout {PINNED_COMMIT}`, "
+            f"or download {ARCHIVE_URL}."
+        )
+    unpacked = _cache_root() / (path.name.split(".")[0] + "-unpacked")
+    if not unpacked.exists():
+        staging = unpacked.with_name(unpacked.name + ".tmp")
+        shutil.rmtree(staging, ignore_errors=True)
+        if zipfile.is_zipfile(path):
+            with zipfile.ZipFile(path) as archive:
+                archive.extractall(staging)
+        elif tarfile.is_tarfile(path):
+            with tarfile.open(path) as archive:
+                archive.extractall(staging, filter="data")
+        else:
+            raise SourceError(f"{path}: neither a folder nor a .zip or .tar.gz archive.")
+        staging.replace(unpacked)
+    children = [p for p in unpacked.iterdir() if p.is_dir()]
+    # GitHub archives hold one top folder named REPO-COMMIT.
+    return children[0] if len(children) == 1 and not _DAY_FILE.match(children[0].name) else unpacked
+
+
+@lru_cache(maxsize=4)
+def _sentences_by_date(
+    root: str, dates: frozenset[str]
+) -> tuple[dict[str, list[Sentence]], tuple[str, ...]]:
+    report = BuildReport()
+    by_date: dict[str, list[Sentence]] = {}
+    for item in iter_items(root, set(dates), report):
+        by_date.setdefault(item.date, []).extend(item_sentences(item))
+    return by_date, tuple(report.unreadable_files)
+
+
+def build(
+    source: str | Path, labels: str | Path | None = None
+) -> tuple[dict[str, list[dict[str, Any]]], BuildReport]:
+    """Rebuild the labeled real sentences of every split from a snapshot.
+
+    A label is matched by its id (date, item, sentence) and the hash of the sentence found
+    there; when the id does not match (a file was re-ordered) any sentence of the same day
+    with the same hash is taken. Labels with neither are listed in ``report.missing``.
+    """
+    root = resolve_source(source)
+    label_rows = read_labels(labels)
+    dates = frozenset(row["id"].split("/")[0] for rows in label_rows.values() for row in rows)
+    by_date, unreadable = _sentences_by_date(str(root), dates)
+    report = BuildReport(unreadable_files=list(unreadable))
+    splits: dict[str, list[dict[str, Any]]] = {}
+    for split, rows in label_rows.items():
+        records = []
+        for row in rows:
+            date = row["id"].split("/")[0]
+            candidates = by_date.get(date, [])
+            match = next(
+                (s for s in candidates if s.id == row["id"] and s.hash == row["hash"]), None
+            )
+            match = match or next((s for s in candidates if s.hash == row["hash"]), None)
+            if match is None:
+                report.missing.append(row["id"])
+                continue
+            records.append(
+                {
+                    "id": row["id"],
+                    "text": match.text,
+                    "label": row["label"],
+                    "article_id": f"{match.date}/{match.item}",
+                    "position": match.position,
+                    "setting": "",
+                    "style": "current_events",
+                    "hard": bool(row["label_alt"]),
+                    "label_alt": row["label_alt"],
+                    "source": NAME,
+                    "date": match.date,
+                    "category": match.category,
+                }
+            )
+        splits[split] = records
+        report.found[split] = len(records)
+    return splits, report
