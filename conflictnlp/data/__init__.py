@@ -1,16 +1,29 @@
-"""Labeled data: the written dataset, users' labeled files, and real-news builders."""
+"""Labeled data: the written dataset, users' labeled files, and real-news builders.
 
+``load_dataset`` is the one entry point: no argument for the written data, a path for a
+user's files, or a builder's name (``"current-events"``) with the ``source`` it rebuilds
+the text from.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from . import current_events, labeled
 from .labeled import (
     SHIPPED_FIELDS,
     SPLITS,
     DataError,
-    load_dataset,
     read_labeled_file,
     shipped_data_dir,
     to_dataset,
 )
 
+BUILDERS = (current_events.NAME,)
+
 __all__ = [
+    "BUILDERS",
     "SHIPPED_FIELDS",
     "SPLITS",
     "DataError",
@@ -19,3 +32,43 @@ __all__ = [
     "shipped_data_dir",
     "to_dataset",
 ]
+
+
+def load_dataset(
+    path: str | Path | None = None,
+    split: str | None = None,
+    *,
+    source: str | Path | None = None,
+    strict: bool = False,
+) -> Any:
+    """Load the written dataset, a user's labeled files, or a real-news corpus we label.
+
+    Args:
+        path: None for the written data; a folder or ``.jsonl``/``.csv`` file of labeled
+            rows; or ``"current-events"``, the real news sentences whose labels we ship
+            and whose text is rebuilt from ``source``.
+        split: Return only this split.
+        source: For ``"current-events"``: the pinned snapshot of
+            ``ianrastall/current-events-context`` (a folder, an archive or its URL).
+        strict: For ``"current-events"``: raise instead of warning when a label is unmatched.
+
+    Returns:
+        A ``datasets.DatasetDict`` with ``train``, ``validation``, ``test`` (or one
+        ``Dataset``); ``label`` is a ``ClassLabel`` with names ``LABELS``.
+
+    Example:
+        >>> ds = load_dataset()
+        >>> ds["train"].features["label"].names[0]
+        'attack'
+    """
+    if path is not None and str(path) == current_events.NAME:
+        if source is None:
+            raise ValueError(
+                f"load_dataset({current_events.NAME!r}) needs source=: a snapshot folder or "
+                f"archive of {current_events.PINNED_REPO} at commit "
+                f"{current_events.PINNED_COMMIT} (or its URL, {current_events.ARCHIVE_URL})."
+            )
+        return current_events.load(source, split, strict=strict)
+    if source is not None:
+        raise ValueError(f"source= is only for the builders {', '.join(BUILDERS)}.")
+    return labeled.load_dataset(path, split)

@@ -58,8 +58,6 @@ _DAY_FILE = re.compile(r"^\d{4}-\d{2}-\d{2}\.yaml$")
 _OUTLETS = re.compile(r"(?<=[.!?\"”’'])(?:\s*\([^()]{1,120}\))+(?=\s|$)")
 _TRAILING_OUTLETS = re.compile(r"(?:\s*\([^()]{1,120}\))+\s*$")
 _SENTENCE_END = re.compile(r"[.!?][\"”’')\]]*$")
-#: Headings are short; longer items without a full stop (common before 2005) are sentences.
-_MAX_HEADING_WORDS = 8
 
 
 class SourceError(ValueError):
@@ -139,17 +137,14 @@ def strip_outlets(text: str) -> str:
 
 
 def is_heading(item_text: str) -> bool:
-    """A topic heading ("2023 Gaza–Israel clashes") is short, unpunctuated and cites no outlet.
+    """A topic heading ("2023 Gaza–Israel clashes") has no final punctuation and cites no outlet.
 
     Items from before about 2005 often lack the full stop but do cite an outlet, so the
-    outlet tags tell a summary from a heading where punctuation cannot.
+    outlet tags tell a summary from a heading where punctuation cannot. Headings can be
+    long lists of topics, so length is no guide.
     """
     text = item_text.strip()
-    return (
-        not _SENTENCE_END.search(text)
-        and not _TRAILING_OUTLETS.search(text)
-        and len(text.split()) <= _MAX_HEADING_WORDS
-    )
+    return not _SENTENCE_END.search(text) and not _TRAILING_OUTLETS.search(text)
 
 
 def _read_day(path: Path) -> dict[str, Any] | None:
@@ -176,7 +171,10 @@ def day_files(root: Path) -> list[Path]:
 
 
 def iter_items(
-    root: str | Path, dates: set[str] | None = None, report: BuildReport | None = None
+    root: str | Path,
+    dates: set[str] | None = None,
+    report: BuildReport | None = None,
+    progress: bool = False,
 ) -> Iterator[Item]:
     """Yield the items of the portal's day files, skipping machine-written rewrites.
 
@@ -184,10 +182,12 @@ def iter_items(
         root: The snapshot's root folder.
         dates: Only these ``YYYY-MM-DD`` days (all when None).
         report: Unparseable files are recorded here; without it they raise ``SourceError``.
+        progress: Show a progress bar over the day files (a full pass takes minutes).
     """
-    for path in day_files(Path(root)):
-        if dates is not None and path.stem not in dates:
-            continue
+    from tqdm.auto import tqdm
+
+    files = [p for p in day_files(Path(root)) if dates is None or p.stem in dates]
+    for path in tqdm(files, desc="current-events", unit="day", disable=not progress):
         try:
             data = _read_day(path)
         except SourceError:
@@ -307,7 +307,7 @@ def _sentences_by_date(
 ) -> tuple[dict[str, list[Sentence]], tuple[str, ...]]:
     report = BuildReport()
     by_date: dict[str, list[Sentence]] = {}
-    for item in iter_items(root, set(dates), report):
+    for item in iter_items(root, set(dates), report, progress=True):
         by_date.setdefault(item.date, []).extend(item_sentences(item))
     return by_date, tuple(report.unreadable_files)
 
@@ -358,3 +358,94 @@ def build(
         splits[split] = records
         report.found[split] = len(records)
     return splits, report
+
+
+def _cache_file(root: Path, labels: str | Path | None) -> Path:
+    folder = labels_dir() if labels is None else Path(labels)
+    digest = hashlib.sha256(str(root.resolve()).encode())
+    for split in SPLIT_YEARS:
+        digest.update((folder / f"{split}.tsv").read_bytes())
+    return _cache_root() / f"{NAME}-{PINNED_COMMIT[:8]}-{digest.hexdigest()[:16]}.json"
+
+
+def build_cached(
+    source: str | Path, labels: str | Path | None = None
+) -> tuple[dict[str, list[dict[str, Any]]], BuildReport]:
+    """``build``, cached in the user cache by snapshot path and label files."""
+    import json
+
+    root = resolve_source(source)
+    cache = _cache_file(root, labels)
+    if cache.exists():
+        cached = json.loads(cache.read_text(encoding="utf-8"))
+        return cached["splits"], BuildReport(**cached["report"])
+    splits, report = build(root, labels)
+    cache.parent.mkdir(parents=True, exist_ok=True)
+    partial = cache.with_suffix(".tmp")
+    partial.write_text(json.dumps({"splits": splits, "report": report.__dict__}), encoding="utf-8")
+    partial.replace(cache)
+    return splits, report
+
+
+def export(source: str | Path, output: str | Path) -> BuildReport:
+    """Write ``train``/``validation``/``test`` ``.jsonl`` files that ``load_dataset(output)`` reads."""
+    import json
+
+    splits, report = build_cached(source)
+    folder = Path(output)
+    folder.mkdir(parents=True, exist_ok=True)
+    for split, rows in splits.items():
+        lines = "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows)
+        (folder / f"{split}.jsonl").write_text(lines, encoding="utf-8")
+    return report
+
+
+def load(
+    source: str | Path,
+    split: str | None = None,
+    *,
+    labels: str | Path | None = None,
+    strict: bool = False,
+) -> Any:
+    """The labeled real sentences as a ``DatasetDict`` (or one split), rebuilt from ``source``.
+
+    The first build splits every labeled day of the snapshot (a few minutes, with a
+    progress bar); the result is cached, so later loads take a second.
+
+    Args:
+        source: The snapshot: a folder, a ``.tar.gz``/``.zip`` archive, or an archive URL.
+        split: ``train``, ``validation`` or ``test``; all three when None.
+        labels: A folder of label files (default: the shipped ones).
+        strict: Raise ``SourceError`` when any label is not matched, instead of warning.
+
+    Returns:
+        The written data's features plus ``label_alt`` (a second acceptable label or
+        ""), ``source``, ``date`` and ``category``; ``hard`` marks sentences with a
+        ``label_alt``.
+
+    Raises:
+        SourceError: The source is missing or unreadable, or (``strict``) labels are missing.
+    """
+    import logging
+    import warnings
+
+    import datasets
+
+    from ..labels import LABEL2ID
+    from .labeled import to_dataset
+
+    if split is not None and split not in SPLIT_YEARS:
+        raise ValueError(f"Unknown split {split!r}; choose one of {', '.join(SPLIT_YEARS)}.")
+    splits, report = build_cached(source, labels)
+    if report.missing and strict:
+        raise SourceError(report.summary())
+    if report.missing or report.unreadable_files:
+        warnings.warn(report.summary(), stacklevel=2)
+    else:
+        logging.getLogger("conflictnlp").info(report.summary())
+    wanted = [split] if split else list(SPLIT_YEARS)
+    built = {
+        name: to_dataset([{**r, "label": LABEL2ID[r["label"]]} for r in splits[name]])
+        for name in wanted
+    }
+    return built[split] if split else datasets.DatasetDict(built)

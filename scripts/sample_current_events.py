@@ -1,0 +1,180 @@
+"""Choose the current-events sentences to annotate (kept for provenance; writes no text to git).
+
+The sample mixes two parts in every split, by sentence count:
+- 40% items drawn uniformly at random from all items of the split's years: the natural
+  mix of real news, mostly `other`;
+- 60% items with conflict, diplomacy, crime or politics content, found by the portal's
+  category or by keywords, in fixed quotas per theme (violence, diplomacy, accusations,
+  politics and law) so that every label has enough examples in every split.
+Items are sampled whole (their sentences are annotated together, in order); exact and
+near-duplicate sentences (character 4-gram TF-IDF cosine >= 0.85) are dropped.
+
+Usage:
+    python scripts/sample_current_events.py --source SNAPSHOT --out /tmp/ann
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import re
+from collections import Counter
+from pathlib import Path
+
+from conflictnlp.data.current_events import (
+    SPLIT_YEARS,
+    BuildReport,
+    item_sentences,
+    iter_items,
+    normalise,
+    split_of_year,
+)
+
+TARGET = {"train": 4800, "validation": 920, "test": 2650}
+RANDOM_SHARE = 0.4
+THEMES = {
+    # theme: (share of the content part, pattern)
+    "accusation": (
+        0.22,
+        r"\b(accus\w*|alleg\w*|blam\w*|den(y|ies|ied)|responsib\w*|war crimes?|genocide|violat\w*)\b",
+    ),
+    "diplomacy": (
+        0.24,
+        r"\b(talks|summit|ceasefire|truce|peace|sanction\w*|ambassador\w*|diplomat\w*|treaty|"
+        r"agreement|minister\w* meet|condemn\w*|security council|resolution|negotiat\w*)\b",
+    ),
+    "violence": (
+        0.30,
+        r"\b(kill\w*|dead|death toll|injur\w*|wound\w*|attack\w*|bomb\w*|shell\w*|air ?strikes?|"
+        r"clash\w*|gunm[ae]n|militants?|rebels?|insurgents?|troops|missiles?|drones?|explo\w*|"
+        r"shoot\w*|shot|rocket\w*|ambush\w*|raid\w*)\b",
+    ),
+    "politics_law": (
+        0.24,
+        r"\b(elect\w*|parliament\w*|vote\w*|court\w*|sentenc\w*|trial|convict\w*|arrest\w*|"
+        r"charged|resign\w*|coalition|party|president|prime minister|protest\w*|"
+        r"referendum|impeach\w*)\b",
+    ),
+}
+CONTENT_CATEGORIES = re.compile(
+    r"armed|attack|conflict|war|politic|election|law|crime|international relations|"
+    r"insurgency|terror|protest|unrest",
+    re.I,
+)
+
+
+def _dedupe(rows: list[dict]) -> list[dict]:
+    """Drop exact (normalised, no punctuation) and near-duplicate sentences, keeping the first."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    seen: set[str] = set()
+    kept = []
+    for row in rows:
+        key = re.sub(r"[\W\d_]+", " ", normalise(row["text"])).strip()
+        if key and key not in seen:
+            seen.add(key)
+            kept.append(row)
+    matrix = TfidfVectorizer(analyzer="char_wb", ngram_range=(4, 4)).fit_transform(
+        [r["text"] for r in kept]
+    )
+    similarity = (matrix @ matrix.T).tocsr()
+    dropped: set[int] = set()
+    for i in range(len(kept)):
+        if i in dropped:
+            continue
+        row = similarity.getrow(i)
+        for j, value in zip(row.indices, row.data, strict=True):
+            if j > i and value >= 0.85:
+                dropped.add(j)
+    return [r for i, r in enumerate(kept) if i not in dropped]
+
+
+def _take(
+    items: list[list[dict]], pool: list[int], budget: int, used: set[int], picked: list[list[dict]]
+) -> None:
+    """Add whole items from ``pool`` (in its order) until ``budget`` sentences are added."""
+    count = 0
+    for index in pool:
+        if count >= budget:
+            break
+        if index in used:
+            continue
+        used.add(index)
+        picked.append(items[index])
+        count += len(items[index])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--source", required=True, help="snapshot root folder")
+    parser.add_argument("--out", required=True, help="work folder for the annotation batches")
+    parser.add_argument("--chunk", type=int, default=1050, help="sentences per annotation batch")
+    parser.add_argument("--seed", type=int, default=13)
+    args = parser.parse_args()
+    rng = random.Random(args.seed)
+
+    items_by_split: dict[str, list[list[dict]]] = {s: [] for s in SPLIT_YEARS}
+    for item in iter_items(args.source, report=BuildReport()):
+        sentences = item_sentences(item)
+        if not sentences:
+            continue
+        rows = [
+            {"id": s.id, "text": s.text, "hash": s.hash, "category": s.category} for s in sentences
+        ]
+        items_by_split[split_of_year(int(item.date[:4]))].append(rows)
+
+    chosen: dict[str, list[dict]] = {}
+    for split, items in items_by_split.items():
+        rng.shuffle(items)
+        picked: list[list[dict]] = []
+        used: set[int] = set()
+        target = TARGET[split]
+        _take(items, list(range(len(items))), int(target * RANDOM_SHARE), used, picked)
+        for share, pattern in THEMES.values():
+            regex = re.compile(pattern, re.I)
+            pool = [
+                i
+                for i, rows in enumerate(items)
+                if CONTENT_CATEGORIES.search(rows[0]["category"])
+                or rows[0]["category"] == "Uncategorized"
+                if regex.search(" ".join(r["text"] for r in rows))
+            ]
+            _take(items, pool, int(target * (1 - RANDOM_SHARE) * share), used, picked)
+        rows = [r for item in picked for r in item]
+        chosen[split] = _dedupe(rows)
+        print(split, len(rows), "->", len(chosen[split]), "after de-duplication")
+
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "sample.jsonl").write_text(
+        "".join(json.dumps({**r, "split": s}) + "\n" for s, rows in chosen.items() for r in rows),
+        encoding="utf-8",
+    )
+    # Annotation batches mix splits and years, items kept whole and in order.
+    by_item: dict[str, list[dict]] = {}
+    for rows in chosen.values():
+        for r in rows:
+            by_item.setdefault(r["id"].rsplit("/", 1)[0], []).append(r)
+    item_keys = list(by_item)
+    rng.shuffle(item_keys)
+    batch: list[str] = []
+    number = 0
+    count = 0
+    for key in item_keys:
+        batch.append(f"# item {key}")
+        batch.extend(f"{r['id']}\t{r['text']}" for r in by_item[key])
+        count += len(by_item[key])
+        if count >= args.chunk:
+            number += 1
+            (out / f"batch_{number:02d}.tsv").write_text("\n".join(batch) + "\n", encoding="utf-8")
+            batch, count = [], 0
+    if batch:
+        number += 1
+        (out / f"batch_{number:02d}.tsv").write_text("\n".join(batch) + "\n", encoding="utf-8")
+    years = Counter(r["id"][:4] for rows in chosen.values() for r in rows)
+    print("batches:", number, "years:", dict(sorted(years.items())))
+
+
+if __name__ == "__main__":
+    main()
