@@ -155,3 +155,13 @@ def test_second_annotation_and_kappa(rows):
     assert kappa > 0.6
     datacard = (ROOT / "docs" / "datacard.md").read_text()
     assert f"{kappa:.2f}" in datacard, "docs/datacard.md must report the kappa of this file"
+
+
+def test_no_exact_duplicates_after_lowercasing_and_stripping_punctuation(everything):
+    def key(text: str) -> str:
+        return " ".join(re.sub(r"[^\w\s]", "", text.lower()).split())
+
+    seen: dict[str, str] = {}
+    for r in everything:
+        assert key(r["text"]) not in seen, (r["id"], seen.get(key(r["text"])))
+        seen[key(r["text"])] = r["id"]
