@@ -1,0 +1,234 @@
+"""Turn the two blind annotations and the adjudication into the shipped label files.
+
+Inputs (a work folder, not in git: it holds source text):
+    sample.jsonl        the chosen sentences (scripts/sample_current_events.py)
+    A/batch_NN.tsv      annotator A: id<TAB>label<TAB>alt
+    B/batch_NN.tsv      annotator B, blind to A
+    adjudication/*.tsv  the adjudicator's ruling on every disagreement: id<TAB>label<TAB>alt
+
+Outputs: conflictnlp/resources/data/current_events/{train,validation,test}.tsv (labels and
+hashes, no text) and a JSON summary (counts, kappa per split, disagreement pairs,
+countries mentioned) for docs/datacard.md.
+
+Usage:
+    python scripts/assemble_current_events.py --work /tmp/ann --summary docs/results/current_events_annotation.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import re
+from collections import Counter
+from pathlib import Path
+
+from sklearn.metrics import cohen_kappa_score
+
+from conflictnlp.data.current_events import LABEL_COLUMNS, SPLIT_YEARS, labels_dir
+from conflictnlp.labels import LABELS
+
+
+def _read_labels(folder: Path) -> dict[str, tuple[str, str]]:
+    """id -> (label, alt) from every .tsv in ``folder``; later files win on repeats."""
+    out: dict[str, tuple[str, str]] = {}
+    for path in sorted(folder.glob("*.tsv")):
+        out.update(_read_labels_file(path))
+    return out
+
+
+def _read_labels_file(path: Path) -> dict[str, tuple[str, str]]:
+    """id -> (label, alt) from one annotator's file; a repeated id keeps its last line."""
+    out: dict[str, tuple[str, str]] = {}
+    if path.exists():
+        for line_number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            parts = line.rstrip("\n").split("\t")
+            if not line.strip() or line.startswith("#") or parts[0] == "id":
+                continue
+            label = parts[1].strip() if len(parts) > 1 else ""
+            alt = parts[2].strip() if len(parts) > 2 else ""
+            if label not in LABELS:
+                raise ValueError(f"{path}, line {line_number}: unknown label {label!r}")
+            if alt and (alt not in LABELS or alt == label):
+                alt = ""
+            out[parts[0].strip()] = (label, alt)
+    return out
+
+
+def _countries(texts: list[str]) -> Counter[str]:
+    """Countries named in the texts (pycountry names, common names and demonym-free forms)."""
+    import pycountry
+
+    names: dict[str, str] = {}
+    for country in pycountry.countries:
+        for attribute in ("name", "common_name"):
+            value = getattr(country, attribute, None)
+            if value:
+                names[value.split(",")[0]] = country.name
+    names.update(
+        {
+            "United States": "United States",
+            "U.S.": "United States",
+            "Russia": "Russian Federation",
+            "Iran": "Iran, Islamic Republic of",
+            "Syria": "Syrian Arab Republic",
+            "North Korea": "Korea, Democratic People's Republic of",
+            "South Korea": "Korea, Republic of",
+            "Venezuela": "Venezuela, Bolivarian Republic of",
+            "Bolivia": "Bolivia, Plurinational State of",
+            "Tanzania": "Tanzania, United Republic of",
+            "Vietnam": "Viet Nam",
+            "Laos": "Lao People's Democratic Republic",
+            "Democratic Republic of the Congo": "Congo, The Democratic Republic of the",
+            "Ivory Coast": "Côte d'Ivoire",
+            "Turkey": "Türkiye",
+            "Czech Republic": "Czechia",
+            "Palestine": "Palestine, State of",
+            "Gaza": "Palestine, State of",
+            "West Bank": "Palestine, State of",
+            "Moldova": "Moldova, Republic of",
+            "Burma": "Myanmar",
+        }
+    )
+    pattern = re.compile(
+        r"\b(" + "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True)) + r")\b"
+    )
+    found: Counter[str] = Counter()
+    for text in texts:
+        for match in set(pattern.findall(text)):
+            found[names[match]] += 1
+    return found
+
+
+def prepare_adjudication(work: Path, batch: str, seed: int = 7) -> int:
+    """Write the disagreements of one batch for the adjudicator, A and B in random order."""
+    import random
+
+    rng = random.Random(f"{seed}-{batch}")
+    a = _read_labels_file(work / "A" / f"batch_{batch}.tsv")
+    b = _read_labels_file(work / "B" / f"batch_{batch}.tsv")
+    blocks = []
+    context: list[str] = []
+    for line in (work / f"batch_{batch}.tsv").read_text(encoding="utf-8").splitlines():
+        if line.startswith("# item"):
+            context = []
+            continue
+        sentence_id, text = line.split("\t", 1)
+        if sentence_id in a and sentence_id in b and a[sentence_id][0] != b[sentence_id][0]:
+            votes = [a[sentence_id], b[sentence_id]]
+            rng.shuffle(votes)
+            shown = [f"{label}" + (f" ({alt})" if alt else "") for label, alt in votes]
+            blocks.append(
+                "\n".join(
+                    [f"## {sentence_id}"]
+                    + [f"context: {c}" for c in context]
+                    + [f"sentence: {text}", f"A: {shown[0]}", f"B: {shown[1]}", ""]
+                )
+            )
+        context.append(text)
+    (work / "adjudication").mkdir(exist_ok=True)
+    (work / f"disagreements_{batch}.txt").write_text("\n".join(blocks), encoding="utf-8")
+    return len(blocks)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--work", required=True, type=Path)
+    parser.add_argument("--summary", type=Path, help="where to write the JSON summary")
+    parser.add_argument(
+        "--prepare-adjudication", metavar="BATCH", help="write disagreements_BATCH.txt and stop"
+    )
+    args = parser.parse_args()
+    if args.prepare_adjudication:
+        count = prepare_adjudication(args.work, args.prepare_adjudication)
+        print(f"{count} disagreements in batch {args.prepare_adjudication}")
+        return
+
+    sample = [json.loads(line) for line in (args.work / "sample.jsonl").open(encoding="utf-8")]
+    a = _read_labels(args.work / "A")
+    b = _read_labels(args.work / "B")
+    adjudicated = _read_labels(args.work / "adjudication")
+
+    rows_by_split: dict[str, list[dict[str, str]]] = {s: [] for s in SPLIT_YEARS}
+    unlabeled = []
+    pairs: dict[str, Counter[tuple[str, str]]] = {s: Counter() for s in SPLIT_YEARS}
+    for row in sample:
+        if row["id"] not in a or row["id"] not in b:
+            unlabeled.append(row["id"])
+            continue
+        (label_a, alt_a), (label_b, alt_b) = a[row["id"]], b[row["id"]]
+        if label_a == label_b:
+            label, alt = label_a, alt_a if alt_a == alt_b else ""
+        elif row["id"] in adjudicated:
+            label, alt = adjudicated[row["id"]]
+            pairs[row["split"]][tuple(sorted((label_a, label_b)))] += 1  # type: ignore[index]
+        else:
+            unlabeled.append(row["id"])
+            continue
+        rows_by_split[row["split"]].append(
+            {
+                "id": row["id"],
+                "hash": row["hash"],
+                "label": label,
+                "label_alt": alt,
+                "annotator_a": label_a,
+                "annotator_b": label_b,
+                "adjudicated": "true" if label_a != label_b else "false",
+                "year": row["id"][:4],
+                "category": row["category"],
+            }
+        )
+    if unlabeled:
+        print(f"{len(unlabeled)} sentences lack a label or a ruling, e.g. {unlabeled[:10]}")
+
+    out_dir = labels_dir()
+    out_dir.mkdir(parents=True, exist_ok=True)
+    summary: dict = {"splits": {}, "unlabeled": unlabeled}
+    texts = {row["id"]: row["text"] for row in sample}
+    for split, rows in rows_by_split.items():
+        rows.sort(
+            key=lambda r: [
+                int(p) if p.isdigit() else p for p in r["id"].replace("/", "-").split("-")
+            ]
+        )
+        with (out_dir / f"{split}.tsv").open("w", encoding="utf-8", newline="") as handle:
+            writer = csv.DictWriter(handle, LABEL_COLUMNS, delimiter="\t", lineterminator="\n")
+            writer.writeheader()
+            writer.writerows(rows)
+        kappa = cohen_kappa_score(
+            [r["annotator_a"] for r in rows], [r["annotator_b"] for r in rows]
+        )
+        summary["splits"][split] = {
+            "sentences": len(rows),
+            "labels": dict(Counter(r["label"] for r in rows)),
+            "kappa": round(float(kappa), 3),
+            "raw_agreement": round(
+                sum(r["annotator_a"] == r["annotator_b"] for r in rows) / len(rows), 3
+            ),
+            "adjudicated": sum(r["adjudicated"] == "true" for r in rows),
+            "with_label_alt": sum(bool(r["label_alt"]) for r in rows),
+            "disagreement_pairs": {f"{x} / {y}": n for (x, y), n in pairs[split].most_common()},
+            "years": dict(sorted(Counter(r["year"] for r in rows).items())),
+        }
+    all_rows = [r for rows in rows_by_split.values() for r in rows]
+    countries = _countries([texts[r["id"]] for r in all_rows])
+    summary["countries"] = {"count": len(countries), "top": dict(countries.most_common(30))}
+    summary["categories"] = dict(Counter(r["category"] for r in all_rows).most_common(15))
+    summary["total"] = len(all_rows)
+    summary["kappa_all"] = round(
+        float(
+            cohen_kappa_score(
+                [r["annotator_a"] for r in all_rows], [r["annotator_b"] for r in all_rows]
+            )
+        ),
+        3,
+    )
+    args.summary.parent.mkdir(parents=True, exist_ok=True)
+    args.summary.write_text(
+        json.dumps(summary, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+    )
+    print(json.dumps({k: v for k, v in summary.items() if k != "unlabeled"}, indent=1)[:3000])
+
+
+if __name__ == "__main__":
+    main()
