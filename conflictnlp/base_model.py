@@ -39,8 +39,14 @@ def default_encoder_dir() -> Path:
 def resolve_model_path(name_or_path: str) -> str:
     """Map the default encoder's hub id (or ``"default"``) to its local copy.
 
-    Anything else (another hub id, a local folder) is returned unchanged.
+    A short name of a base that ``conflictnlp base fetch`` installs ("all-mpnet-base-v2")
+    maps to its cached copy, or fails naming that command. Anything else (a hub id, a
+    local folder) is returned unchanged.
     """
     if name_or_path in {"default", DEFAULT_BASE_MODEL, "all-MiniLM-L6-v2"}:
         return str(default_encoder_dir())
+    from .base_fetch import KNOWN_BASES, fetched_base_dir
+
+    if name_or_path in KNOWN_BASES:
+        return str(fetched_base_dir(name_or_path))
     return name_or_path
