@@ -9,6 +9,11 @@ The sample mixes two parts in every split, by sentence count:
 Items are sampled whole (their sentences are annotated together, in order); exact and
 near-duplicate sentences (character 4-gram TF-IDF cosine >= 0.85) are dropped.
 
+``--top-up`` runs after the first round of annotation showed accusations (about 3% of
+sentences) and attacks (about 6%) too rare for 150 of each in the test split: it adds test
+items (2023 onwards) matching accusation and attack keywords, de-duplicated against the
+sample, as one more batch.
+
 Usage:
     python scripts/sample_current_events.py --source SNAPSHOT --out /tmp/ann
 """
@@ -105,13 +110,67 @@ def _take(
         count += len(items[index])
 
 
+TOP_UP_THEMES = {
+    "accusation": (0.6, r"\b(accus\w*|alleg\w*|blam\w*|den(y|ies|ied))\b"),
+    "attack": (
+        0.4,
+        r"\b(air ?strikes?|strikes?|attacks?|shell\w*|drones?|missiles?|raids?|clash\w*|bomb\w*)\b",
+    ),
+}
+
+
+def top_up(source: str, out: Path, size: int, seed: int) -> None:
+    """Add ``size`` test sentences from accusation- and attack-keyword items as a new batch."""
+    rng = random.Random(seed + 1)
+    sample = [json.loads(line) for line in (out / "sample.jsonl").open(encoding="utf-8")]
+    taken = {r["id"].rsplit("/", 1)[0] for r in sample}
+    items = []
+    for item in iter_items(source, report=BuildReport()):
+        if split_of_year(int(item.date[:4])) != "test" or f"{item.date}/{item.index}" in taken:
+            continue
+        rows = [
+            {"id": s.id, "text": s.text, "hash": s.hash, "category": s.category}
+            for s in item_sentences(item)
+        ]
+        if rows:
+            items.append(rows)
+    rng.shuffle(items)
+    picked: list[list[dict]] = []
+    used: set[int] = set()
+    for share, pattern in TOP_UP_THEMES.values():
+        regex = re.compile(pattern, re.I)
+        pool = [
+            i for i, rows in enumerate(items) if regex.search(" ".join(r["text"] for r in rows))
+        ]
+        _take(items, pool, int(size * share), used, picked)
+    new = _dedupe([r for r in sample if r["split"] == "test"] + [r for it in picked for r in it])
+    known = {r["id"] for r in sample}
+    added = [{**r, "split": "test"} for r in new if r["id"] not in known]
+    with (out / "sample.jsonl").open("a", encoding="utf-8") as handle:
+        handle.writelines(json.dumps(r) + "\n" for r in added)
+    number = len(list(out.glob("batch_*.tsv"))) + 1
+    by_item: dict[str, list[dict]] = {}
+    for r in added:
+        by_item.setdefault(r["id"].rsplit("/", 1)[0], []).append(r)
+    lines = []
+    for key, rows in by_item.items():
+        lines.append(f"# item {key}")
+        lines.extend(f"{r['id']}\t{r['text']}" for r in rows)
+    (out / f"batch_{number:02d}.tsv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    print(f"top-up: {len(added)} test sentences in batch_{number:02d}.tsv")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--source", required=True, help="snapshot root folder")
     parser.add_argument("--out", required=True, help="work folder for the annotation batches")
     parser.add_argument("--chunk", type=int, default=1050, help="sentences per annotation batch")
     parser.add_argument("--seed", type=int, default=13)
+    parser.add_argument("--top-up", type=int, metavar="N", help="add N test sentences (see above)")
     args = parser.parse_args()
+    if args.top_up:
+        top_up(args.source, Path(args.out), args.top_up, args.seed)
+        return
     rng = random.Random(args.seed)
 
     items_by_split: dict[str, list[list[dict]]] = {s: [] for s in SPLIT_YEARS}
