@@ -6,7 +6,10 @@ import argparse
 import sys
 import textwrap
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .prediction import Prediction
 
 EXAMPLES = """\
 examples:
@@ -51,8 +54,18 @@ def _parser() -> argparse.ArgumentParser:
 
     c = _subcommand(sub, "classify", "label a sentence, an article or a file")
     c.add_argument("text", nargs="?", help="a sentence (or an article with --document)")
-    c.add_argument("--input", help="a .txt (a sentence a line), .jsonl or .csv file")
-    c.add_argument("--output", help="write .jsonl or .csv here; without it, print a table")
+    c.add_argument(
+        "--input", help="a .txt (a sentence a line), .jsonl or .csv file; - for standard input"
+    )
+    c.add_argument(
+        "--output",
+        help="write .jsonl or .csv here (- for standard output); without it, print a table",
+    )
+    c.add_argument(
+        "--format",
+        choices=["jsonl", "csv", "txt"],
+        help="format of standard input or output (-); files go by their suffix",
+    )
     c.add_argument("--text-field", default="text", help="field holding the text (default: text)")
     c.add_argument(
         "--document",
@@ -91,9 +104,22 @@ def _print_table(predictions: Sequence, width: int = 64) -> None:
             print(f"{'':>3}  {line}")
 
 
+def _table_prediction(row: dict, text_field: str, document: bool) -> Prediction:
+    """A table line for an output row: any value shown as text, an error row with its error."""
+    from .prediction import Prediction
+
+    value = row.get("text" if document else text_field)
+    text = "" if value is None else str(value)
+    if "error" in row:
+        text = f"{text} [error: {row['error']}]".strip()
+    return Prediction(text, row.get("label", "error"), row.get("score", 0.0), row.get("scores", {}))
+
+
 def _classify(args: argparse.Namespace) -> int:
     from .modeling import Classifier
 
+    if args.text == "-" and args.input is None:  # the Unix convention: read standard input
+        args.text, args.input, args.format = None, "-", args.format or "txt"
     if (args.text is None) == (args.input is None):
         print("conflictnlp classify: give either TEXT or --input FILE.", file=sys.stderr)
         return 2
@@ -108,32 +134,35 @@ def _classify(args: argparse.Namespace) -> int:
             p = clf.predict(args.text)
             print(f"{p.label}\t{p.score:.3f}")
         return 0
-    from .files import iter_classified
+    from .files import classify_file, iter_classified
+    from .records import display_name, is_stdio
 
+    input_format = args.format if is_stdio(args.input) else None
     if not args.output:
-        from .prediction import Prediction
-
-        rows = list(
-            iter_classified(clf, args.input, args.text_field, args.document, args.batch_size)
+        rows = iter_classified(
+            clf,
+            args.input,
+            args.text_field,
+            args.document,
+            args.batch_size,
+            input_format=input_format,
         )
-        _print_table(
-            [
-                Prediction(
-                    r.get("text", r.get(args.text_field, "")),
-                    r.get("label", "error"),
-                    r.get("score", 0.0),
-                    r.get("scores", {}),
-                )
-                for r in rows
-            ]
-        )
+        _print_table([_table_prediction(r, args.text_field, args.document) for r in rows])
         return 0
-    from .files import classify_file
-
     summary = classify_file(
-        clf, args.input, args.output, args.text_field, args.document, args.batch_size
+        clf,
+        args.input,
+        args.output,
+        args.text_field,
+        args.document,
+        args.batch_size,
+        input_format=input_format,
+        output_format=args.format if is_stdio(args.output) else None,
     )
-    print(f"wrote {summary.outputs} rows to {args.output}", file=sys.stderr)
+    print(f"wrote {summary.outputs} rows to {display_name(args.output, True)}", file=sys.stderr)
+    if summary.renamed:
+        kept = ", ".join(f"{old} as {new}" for old, new in summary.renamed.items())
+        print(f"input fields named like output fields were kept: {kept}.", file=sys.stderr)
     if summary.errors:
         print(
             f"{summary.errors} of {summary.rows} input rows could not be classified; "
@@ -175,6 +204,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     handler = {"classify": _classify, "evaluate": _evaluate, "train": _train}[args.command]
     try:
         return handler(args)
+    except KeyboardInterrupt as err:  # one line, not a traceback; 130 is the shell's Ctrl-C code
+        print(f"conflictnlp {args.command}: interrupted. {err}".rstrip(), file=sys.stderr)
+        return 130
     except (OSError, ValueError, TypeError) as err:
         print(f"conflictnlp {args.command}: error: {err}", file=sys.stderr)
         return 2

@@ -95,6 +95,17 @@ def _compute_metrics(eval_pred: Any) -> dict[str, float]:
     }
 
 
+def _interrupted_note(checkpoints: Path) -> str:
+    """What a user can do after Ctrl-C: resume from the last checkpoint, if there is one."""
+    saved = sorted(checkpoints.glob("checkpoint-*"), key=lambda p: p.stat().st_mtime)
+    if not saved:
+        return "Training stopped before its first checkpoint; run the same command to start again."
+    return (
+        f"Training stopped; the last checkpoint is {saved[-1]}. Run the same command with "
+        "--resume to continue from it."
+    )
+
+
 def train(
     config: TrainConfig | str | Path,
     output_dir: str | Path | None = None,
@@ -193,7 +204,10 @@ def train(
             data_collator=DataCollatorWithPadding(tokenizer),
             compute_metrics=_compute_metrics,
         )
-        trainer.train(resume_from_checkpoint=True if resume else None)
+        try:
+            trainer.train(resume_from_checkpoint=True if resume else None)
+        except KeyboardInterrupt:
+            raise KeyboardInterrupt(_interrupted_note(checkpoints)) from None
     train_seconds = time.perf_counter() - started
 
     # 5. Calibrate: one temperature fitted on validation logits.
