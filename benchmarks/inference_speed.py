@@ -68,6 +68,9 @@ def main() -> None:
 
     paths = {
         "conflictnlp onnx int8 (default)": Classifier.from_pretrained(folder, backend="onnx"),
+        "conflictnlp onnx int8, per-batch scales (before 0.1.1)": Classifier.from_pretrained(
+            folder, backend="onnx", onnx_recipe="int8-dynamic"
+        ),
         "conflictnlp onnx fp32": Classifier.from_pretrained(
             folder, backend="onnx", onnx_recipe="fp32"
         ),

@@ -47,8 +47,41 @@ class SentenceEncoder:
         self._tokenizer = Tokenizer.from_file(str(tokenizer_file))
         self._tokenizer.no_padding()
         self._tokenizer.enable_truncation(max_length=max_length, strategy="longest_first")
+        self._untruncated: Tokenizer | None = None
         pad_id = self._tokenizer.token_to_id("[PAD]")
         self._pad_id = 0 if pad_id is None else pad_id
+
+    @property
+    def window_tokens(self) -> int:
+        """Tokens of text a single input can hold (the window less the special tokens)."""
+        return self.max_length - self._tokenizer.num_special_tokens_to_add(False)
+
+    def window_spans(self, text: str) -> list[tuple[int, int]]:
+        """Cut ``text`` into ``(start, end)`` character spans that each fit the model's window.
+
+        Cuts fall between words where one is near the limit (between word pieces only in
+        a "word" longer than half the window), and each span starts and ends on a token,
+        so no span has surrounding whitespace. A text that fits gives one span.
+        """
+        if self._untruncated is None:  # a copy of the tokenizer that keeps every token
+            self._untruncated = Tokenizer.from_str(self._tokenizer.to_str())
+            self._untruncated.no_truncation()
+        offsets = self._untruncated.encode(text, add_special_tokens=False).offsets
+        budget = self.window_tokens
+        spans, first = [], 0
+        while first < len(offsets):
+            stop = min(first + budget, len(offsets))
+            if stop < len(offsets):
+                word_start = stop
+                while word_start > first + budget // 2 and not _starts_word(
+                    text, offsets, word_start
+                ):
+                    word_start -= 1
+                if word_start > first + budget // 2:
+                    stop = word_start
+            spans.append((offsets[first][0], offsets[stop - 1][1]))
+            first = stop
+        return spans
 
     def encode(
         self, texts: Sequence[str], contexts: Sequence[str | None] | None = None
@@ -81,3 +114,9 @@ class SentenceEncoder:
                 attention_mask[row, :n] = 1
                 token_type_ids[row, :n] = enc.type_ids
             yield EncodedBatch(input_ids, attention_mask, token_type_ids, positions)
+
+
+def _starts_word(text: str, offsets: Sequence[tuple[int, int]], index: int) -> bool:
+    """Whether token ``index`` begins after whitespace (a cut there splits no word)."""
+    start = offsets[index][0]
+    return start > 0 and text[start - 1].isspace()

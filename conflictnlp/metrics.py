@@ -25,8 +25,21 @@ N_RESAMPLES = 1000
 _IDS = list(range(len(LABELS)))
 
 
+def present_labels(y_true: np.ndarray, y_pred: np.ndarray) -> list[int]:
+    """Label ids that occur in the gold labels or the predictions."""
+    return sorted({int(v) for v in np.concatenate([np.ravel(y_true), np.ravel(y_pred)])})
+
+
 def macro_f1(y_true: np.ndarray, y_pred: np.ndarray) -> float:
-    return float(f1_score(y_true, y_pred, labels=_IDS, average="macro", zero_division=0))
+    """Macro-F1 over the labels present in gold or predictions, as scikit-learn's default.
+
+    A label that never occurs (in neither) has no F1 to speak of; counting it as 0 would
+    make two correct rows score 0.40 (issue 13). ``compute_metrics`` names such labels.
+    """
+    labels = present_labels(y_true, y_pred)
+    if not labels:
+        return 0.0
+    return float(f1_score(y_true, y_pred, labels=labels, average="macro", zero_division=0))
 
 
 def reliability_bins(probs: np.ndarray, y_true: np.ndarray, bins: int = 10) -> list[dict]:
@@ -63,7 +76,10 @@ def expected_calibration_error(probs: np.ndarray, y_true: np.ndarray, bins: int 
 
 
 def batched_macro_f1(y_true: np.ndarray, y_pred: np.ndarray, axis: int = -1) -> np.ndarray:
-    """Macro-F1 over ``axis`` for every leading index at once (zero_division=0, all labels)."""
+    """Macro-F1 over ``axis`` for every leading index at once, as :func:`macro_f1` does.
+
+    Each resample averages over the labels present in its own gold or predictions.
+    """
     t = np.moveaxis(np.asarray(y_true, dtype=np.int64), axis, -1)
     p = np.moveaxis(np.asarray(y_pred, dtype=np.int64), axis, -1)
     lead = t.shape[:-1]
@@ -73,8 +89,11 @@ def batched_macro_f1(y_true: np.ndarray, y_pred: np.ndarray, axis: int = -1) -> 
     cm = np.bincount(cells.ravel(), minlength=rows * k * k).reshape(rows, k, k)
     tp = np.diagonal(cm, axis1=1, axis2=2)
     denominator = cm.sum(axis=1) + cm.sum(axis=2)  # (tp + fn) + (tp + fp)
-    f1 = np.divide(2 * tp, denominator, out=np.zeros(tp.shape), where=denominator > 0)
-    return f1.mean(axis=-1).reshape(lead)
+    present = denominator > 0
+    f1 = np.divide(2 * tp, denominator, out=np.zeros(tp.shape), where=present)
+    counts = present.sum(axis=-1)
+    mean = np.divide(f1.sum(axis=-1), counts, out=np.zeros(counts.shape), where=counts > 0)
+    return mean.reshape(lead)
 
 
 def _paired_diff(t: np.ndarray, a: np.ndarray, b: np.ndarray, axis: int = -1) -> np.ndarray:
@@ -124,10 +143,13 @@ def compute_metrics(y_true: np.ndarray, probs: np.ndarray, seed: int = 0) -> dic
     precision, recall, f1, support = precision_recall_fscore_support(
         y_true, y_pred, labels=_IDS, zero_division=0
     )
+    present = set(present_labels(y_true, y_pred))
     return {
         "n": len(y_true),
         "accuracy": float(accuracy_score(y_true, y_pred)),
         "macro_f1": macro_f1(y_true, y_pred),
+        # Left out of the macro averages: in neither the gold labels nor the predictions.
+        "absent_labels": [label for i, label in enumerate(LABELS) if i not in present],
         "macro_f1_ci95": macro_f1_interval(y_true, y_pred, seed),
         "per_label": {
             label: {

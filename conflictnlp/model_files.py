@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 from dataclasses import asdict, dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -53,6 +54,11 @@ def shipped_model_dir() -> Path:
     return Path(str(resources.files("conflictnlp") / "resources" / "model"))
 
 
+#: Files that hold pickled weights: loading them can run code, so they are never read.
+PICKLE_SUFFIXES = (".bin", ".pt", ".pth", ".ckpt", ".pkl", ".pickle")
+_RESAVE = "Re-save the model with Classifier.save_pretrained, or restore config.json from a copy."
+
+
 def read_config(path: Path) -> dict:
     """Read ``config.json`` of a model folder, with errors that say what to do."""
     config_file = path / "config.json"
@@ -61,14 +67,85 @@ def read_config(path: Path) -> dict:
             f"{path} is not a model folder: it has no config.json. Pass a folder written by "
             "Classifier.save_pretrained or `conflictnlp train`, or a Hugging Face model id."
         )
-    return json.loads(config_file.read_text(encoding="utf-8"))
+    try:
+        config = json.loads(config_file.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as err:
+        where = (
+            f" (line {err.lineno}, column {err.colno}: {err.msg})"
+            if isinstance(err, json.JSONDecodeError)
+            else ""
+        )
+        raise ValueError(f"{config_file} is not valid JSON{where}. {_RESAVE}") from None
+    if not isinstance(config, dict):
+        raise ValueError(
+            f"{config_file} holds a JSON {type(config).__name__}, but a model config is a JSON "
+            f"object ({{...}}). {_RESAVE}"
+        )
+    return config
 
 
-def read_settings(config: dict) -> ModelSettings:
-    """The conflictnlp settings of a config; defaults for a plain transformers classifier."""
-    stored = dict(config.get(CONFIG_KEY, {}))
+def read_settings(config: dict, source: str | Path = "config.json") -> ModelSettings:
+    """The conflictnlp settings of a config; defaults for a plain transformers classifier.
+
+    Raises:
+        ValueError: A setting has a value the model cannot run with (a temperature of 0
+            would turn every score into NaN), naming ``source``.
+    """
+    stored = config.get(CONFIG_KEY, {})
+    if not isinstance(stored, dict):
+        raise ValueError(f"{source}: {CONFIG_KEY!r} must be a JSON object. {_RESAVE}")
+    stored = dict(stored)
     known = {k: stored.pop(k) for k in list(stored) if k in ModelSettings.__dataclass_fields__}
-    return ModelSettings(**known, extra=stored)
+    settings = ModelSettings(**known, extra=stored)
+    temperature = settings.temperature
+    if (
+        isinstance(temperature, bool)
+        or not isinstance(temperature, int | float)
+        or not math.isfinite(temperature)
+        or temperature <= 0
+    ):
+        raise ValueError(
+            f"{source}: {CONFIG_KEY}.temperature is {temperature!r}; it divides the logits, so "
+            "it must be a positive number. Set it to 1.0 (uncalibrated scores) or retrain."
+        )
+    if (
+        isinstance(settings.max_length, bool)
+        or not isinstance(settings.max_length, int)
+        or (settings.max_length < 8)
+    ):
+        raise ValueError(
+            f"{source}: {CONFIG_KEY}.max_length is {settings.max_length!r}; it must be a whole "
+            "number of tokens (128 for the shipped model)."
+        )
+    return settings
+
+
+def check_weights(path: Path) -> None:
+    """Refuse a folder without safetensors weights; never fall back to pickled ones.
+
+    A pickle (``pytorch_model.bin``, ``.pt``) can run arbitrary code when loaded, and this
+    library promises safetensors only, so a folder holding only pickles is an error
+    whatever its contents.
+    """
+    if (path / FULL_WEIGHTS).is_file() or (path / ADAPTER_WEIGHTS).is_file():
+        return
+    pickles = sorted(p.name for p in path.iterdir() if p.suffix.lower() in PICKLE_SUFFIXES)
+    if pickles:
+        raise ValueError(
+            f"{path} holds only pickled weights ({', '.join(pickles)}); conflictnlp loads "
+            "safetensors only, because unpickling a file can run any code in it. If you trust "
+            "the file, convert it once: AutoModelForSequenceClassification.from_pretrained("
+            "folder).save_pretrained(folder) writes model.safetensors."
+        )
+    if is_adapter(path):
+        raise FileNotFoundError(
+            f"{path} has adapter_config.json but no {ADAPTER_WEIGHTS}; the adapter weights "
+            "are missing. Re-save the model or re-run training."
+        )
+    raise FileNotFoundError(
+        f"{path} has no weights: expected {FULL_WEIGHTS} (a full model) or {ADAPTER_WEIGHTS} "
+        "(a LoRA adapter). Re-save the model or re-run training."
+    )
 
 
 def settings_dict(settings: ModelSettings) -> dict:

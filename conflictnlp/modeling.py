@@ -8,6 +8,7 @@ PyTorch on GPUs; both share one tokeniser, so they only differ by quantisation.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import threading
 import warnings
@@ -19,11 +20,19 @@ import numpy as np
 
 from .encoding import SentenceEncoder
 from .labels import LABELS
-from .model_files import ModelSettings, read_config, read_settings, shipped_model_dir
+from .model_files import (
+    ModelSettings,
+    check_weights,
+    read_config,
+    read_settings,
+    shipped_model_dir,
+)
 from .prediction import Prediction
 from .sentences import split_sentences
 
 Backend = Literal["auto", "onnx", "torch"]
+# What the Hugging Face hub accepts as a model id: "name" or "owner/name".
+_HUB_ID = re.compile(r"[A-Za-z0-9][\w.-]{0,95}(/[A-Za-z0-9][\w.-]{0,95})?")
 
 
 def validate_text(text: Any) -> str:
@@ -82,9 +91,21 @@ def _resolve_folder(name_or_path: str | os.PathLike) -> Path:
     path = Path(name_or_path)
     if path.exists():
         return path
+    name = str(name_or_path)
+    missing = (
+        f"{name}: no such model folder (looked in {Path.cwd()}). Pass a folder written by "
+        "Classifier.save_pretrained or `conflictnlp train`, 'default' for the shipped model, "
+        "or a Hugging Face id such as owner/name"
+    )
+    if not _HUB_ID.fullmatch(name):
+        raise FileNotFoundError(missing + ".")
     from huggingface_hub import snapshot_download  # a hub id, for users with a network
 
-    return Path(snapshot_download(str(name_or_path)))
+    try:
+        return Path(snapshot_download(name))
+    except Exception as err:  # the hub client raises many types: offline, unknown id, auth
+        reason = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+        raise FileNotFoundError(f"{missing}; as a hub id it failed too: {reason}") from None
 
 
 class Classifier:
@@ -129,7 +150,8 @@ class Classifier:
             threads: CPU threads for ONNX Runtime (default: all cores).
         """
         folder = _resolve_folder(name_or_path)
-        settings = read_settings(read_config(folder))
+        settings = read_settings(read_config(folder), folder / "config.json")
+        check_weights(folder)
         _warn_if_newer(settings.version, folder)
         if not (folder / "tokenizer.json").is_file():
             raise FileNotFoundError(
@@ -145,9 +167,9 @@ class Classifier:
         if backend == "onnx":
             if device.startswith("cuda"):
                 raise ValueError("The ONNX backend runs on the CPU; use backend='torch' on a GPU.")
-            from .onnx_backend import OnnxBackend, ensure_onnx_model
+            from .onnx_backend import load_onnx_backend
 
-            runner: Any = OnnxBackend(ensure_onnx_model(folder, onnx_recipe), threads=threads)
+            runner: Any = load_onnx_backend(folder, onnx_recipe, threads=threads)
         else:
             from .torch_backend import TorchBackend, load_torch_model
 
@@ -244,11 +266,29 @@ class Classifier:
 
         When the model reads context, each sentence is paired with the one before it.
         """
-        spans = split_sentences(validate_text(text))
+        spans = self.split_document(validate_text(text))
         sentences = [s for s, _, _ in spans]
         contexts = [None, *sentences[:-1]]
         probs = self._probabilities(sentences, batch_size, contexts)
         return self._to_predictions(sentences, probs, [(s, e) for _, s, e in spans])
+
+    def split_document(self, text: str) -> list[tuple[str, int, int]]:
+        """``(sentence, start, end)`` of ``text``, no sentence longer than the model's window.
+
+        A "sentence" the model could only read truncated (text without full stops, a
+        table, a list) is cut into window-sized pieces instead, so every character of the
+        text is classified; ``text[start:end] == sentence`` holds for every piece.
+        """
+        # A token covers at least one character, so a shorter sentence always fits.
+        shortest_cut = self.encoder.window_tokens
+        spans = []
+        for sentence, start, end in split_sentences(text):
+            if len(sentence) <= shortest_cut:
+                spans.append((sentence, start, end))
+                continue
+            for a, b in self.encoder.window_spans(sentence):
+                spans.append((sentence[a:b], start + a, start + b))
+        return spans
 
     @staticmethod
     def _to_predictions(

@@ -8,10 +8,14 @@ importing torch or transformers at all.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 import os
 import shutil
-import tempfile
+import socket
+import time
+import uuid
 import warnings
 from pathlib import Path
 
@@ -22,12 +26,17 @@ from .model_files import fingerprint
 
 INPUT_NAMES = ("input_ids", "attention_mask", "token_type_ids")
 #: Quantisation recipes. "int8" quantises the weights of every MatMul except the ones
-#: listed in ``_KEEP_FP32``, per output channel; "fp32" keeps the plain export.
-RECIPES = ("int8", "fp32")
+#: listed in ``_KEEP_FP32``, per output channel, and their inputs with fixed scales
+#: calibrated on the shipped training sentences (so a sentence's scores do not depend on
+#: the other sentences of its batch); "int8-dynamic" computes those input scales per
+#: batch instead (the recipe before 0.1.1, kept for comparison); "fp32" is the plain export.
+RECIPES = ("int8", "int8-dynamic", "fp32")
+#: Sentences of the shipped training split used to calibrate the int8 input scales.
+CALIBRATION_SENTENCES = 512
 # The classifier head and pooler stay in fp32: they are tiny, and the logits depend on
 # them directly. docs/results/quantization.md compares this with other recipes.
 _KEEP_FP32_PATTERNS = ("classifier", "pooler")
-_RECIPE_VERSION = "3"
+_RECIPE_VERSION = "4"
 
 
 def cache_root() -> Path:
@@ -46,28 +55,111 @@ def cached_onnx_path(model_dir: Path, recipe: str) -> Path:
     return cache_root() / "onnx" / key / "model.onnx"
 
 
-def ensure_onnx_model(model_dir: Path, recipe: str = "int8") -> Path:
-    """Return the cached optimised model of ``model_dir``, building it on first use."""
+#: Beside each cached model: its size and SHA-256, written when it was built.
+RECORD = "record.json"
+# A build folder whose process is gone (killed during export) is removed at the next
+# build; one from another machine (a shared cache) only after this many seconds.
+_STALE_SECONDS = 3600
+
+
+def _entry_is_whole(target: Path) -> bool:
+    """Whether a cache entry is complete: the model's size matches its record."""
+    try:
+        record = json.loads((target.parent / RECORD).read_text(encoding="utf-8"))
+        return isinstance(record, dict) and target.stat().st_size == record.get("size")
+    except (OSError, ValueError):
+        return False
+
+
+def ensure_onnx_model(model_dir: Path, recipe: str = "int8", rebuild: bool = False) -> Path:
+    """Return the cached optimised model of ``model_dir``, building it on first use.
+
+    An entry that is incomplete (a model file whose size differs from its record: a
+    truncated or emptied file) or that ``rebuild`` names as unloadable is built again.
+    Each build also removes the build folders of killed processes and the entries of
+    older recipe versions.
+    """
     target = cached_onnx_path(model_dir, recipe)
-    if target.is_file():
+    if not rebuild and _entry_is_whole(target):
         return target
-    target.parent.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=target.parent.parent) as tmp:
-        fp32 = Path(tmp) / "model_fp32.onnx"
+    root = target.parent.parent
+    root.mkdir(parents=True, exist_ok=True)
+    clean_cache(root)
+    if target.parent.exists():  # damaged: move it aside first, so no reader sees it half-deleted
+        trash = root / f"tmp-{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+        os.replace(target.parent, trash)
+        shutil.rmtree(trash, ignore_errors=True)
+    build = root / f"tmp-{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+    build.mkdir()
+    try:
+        fp32 = build / "model_fp32.onnx"
         export_onnx(model_dir, fp32)
         built = fp32
-        if recipe == "int8":
-            built = Path(tmp) / "model_int8.onnx"
+        if recipe.startswith("int8"):
+            built = build / "model_int8.onnx"
             quantize_int8(fp32, built)
-        staged = Path(tmp) / "staged"
+        if recipe == "int8":
+            fix_activation_scales(built, built, calibration_batches(model_dir))
+        staged = build / "staged"
         staged.mkdir()
         shutil.move(str(built), staged / "model.onnx")
+        data = (staged / "model.onnx").read_bytes()
+        record = {"size": len(data), "sha256": hashlib.sha256(data).hexdigest(), "recipe": recipe}
+        (staged / RECORD).write_text(json.dumps(record), encoding="utf-8")
         try:
             os.replace(staged, target.parent)  # atomic: a half-built cache is never seen
         except OSError:
-            if not target.is_file():  # another process won the race only if it exists
+            if not _entry_is_whole(target):  # another process won the race only if whole
                 raise
+    finally:
+        shutil.rmtree(build, ignore_errors=True)
     return target
+
+
+def clean_cache(root: Path) -> None:
+    """Remove build folders of processes that died, and entries of older recipe versions."""
+    host = socket.gethostname()
+    for entry in root.iterdir() if root.is_dir() else []:
+        if not entry.is_dir():
+            continue
+        if entry.name.startswith("tmp"):
+            parts = entry.name.split("-")
+            dead = (
+                len(parts) >= 3
+                and parts[1] == host
+                and parts[2].isdigit()
+                and not _process_alive(int(parts[2]))
+            )
+            try:
+                old = time.time() - entry.stat().st_mtime > _STALE_SECONDS
+            except OSError:
+                continue
+            if dead or old:
+                shutil.rmtree(entry, ignore_errors=True)
+        elif "-v" in entry.name and not entry.name.endswith(f"-v{_RECIPE_VERSION}"):
+            shutil.rmtree(entry, ignore_errors=True)
+
+
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # alive, another user's
+        return True
+    return True
+
+
+def load_onnx_backend(
+    model_dir: Path, recipe: str = "int8", threads: int | None = None
+) -> OnnxBackend:
+    """The ONNX Runtime backend of ``model_dir``; a cached model that fails to load is rebuilt."""
+    try:
+        return OnnxBackend(ensure_onnx_model(model_dir, recipe), threads=threads)
+    except Exception as err:  # ONNX Runtime raises its own exception types
+        if type(err).__module__.split(".")[0] != "onnxruntime":
+            raise
+    return OnnxBackend(ensure_onnx_model(model_dir, recipe, rebuild=True), threads=threads)
 
 
 def export_onnx(model_dir: Path, out_file: Path) -> None:
@@ -133,6 +225,80 @@ def quantize_int8(
         root.setLevel(level)
 
 
+def calibration_batches(model_dir: Path, batch_size: int = 32) -> list[dict[str, np.ndarray]]:
+    """Model inputs for calibration: every n-th sentence of the shipped training split.
+
+    The same sentences serve every model (they are the library's domain, conflict news),
+    tokenised with the model's own tokenizer and padded as at inference.
+    """
+    from .data import load_dataset
+    from .encoding import SentenceEncoder
+    from .model_files import read_config, read_settings
+
+    texts = list(load_dataset(split="train")["text"])
+    step = max(1, len(texts) // CALIBRATION_SENTENCES)
+    settings = read_settings(read_config(model_dir))
+    encoder = SentenceEncoder(model_dir / "tokenizer.json", settings.max_length)
+    encodings, _ = encoder.encode(texts[::step][:CALIBRATION_SENTENCES])
+    return [batch.as_dict() for batch in encoder.batches(encodings, batch_size)]
+
+
+def fix_activation_scales(
+    int8_file: Path, out_file: Path, batches: list[dict[str, np.ndarray]]
+) -> None:
+    """Replace each per-batch input quantisation with fixed, calibrated scales.
+
+    Dynamic quantisation (``DynamicQuantizeLinear``) takes the scale of a MatMul's input
+    from the min and max of the whole batch, padding included, so a sentence's scores
+    move with its batch-mates (by up to 0.4 in probability on the test split). Here each
+    such node becomes a ``QuantizeLinear`` with the scale and zero point that the same
+    rule gives over the min and max seen on ``batches``: the graph keeps the fused int8
+    MatMuls (and their speed), loses the per-batch min/max, and every row is quantised
+    on its own.
+    """
+    import onnx
+    import onnxruntime as ort
+    from onnx import helper, numpy_helper
+
+    model = onnx.load(str(int8_file))
+    graph = model.graph
+    dynamic = [n for n in graph.node if n.op_type == "DynamicQuantizeLinear"]
+    probe = onnx.ModelProto()
+    probe.CopyFrom(model)
+    for node in dynamic:
+        probe.graph.output.append(
+            helper.make_tensor_value_info(node.input[0], onnx.TensorProto.FLOAT, None)
+        )
+    session = ort.InferenceSession(probe.SerializeToString(), providers=["CPUExecutionProvider"])
+    names = [node.input[0] for node in dynamic]
+    low = np.zeros(len(names), dtype=np.float64)  # the range always includes 0, as in ONNX
+    high = np.zeros(len(names), dtype=np.float64)
+    for batch in batches:
+        feed = {i.name: batch[i.name] for i in session.get_inputs()}
+        for k, value in enumerate(session.run(names, feed)):
+            low[k] = min(low[k], float(value.min()))
+            high[k] = max(high[k], float(value.max()))
+    for k, node in enumerate(dynamic):
+        scale = np.float32((high[k] - low[k]) / 255.0) or np.float32(1.0)
+        zero_point = np.uint8(np.clip(np.round(-low[k] / scale), 0, 255))
+        graph.initializer.extend(
+            [
+                numpy_helper.from_array(np.array(scale, dtype=np.float32), node.output[1]),
+                numpy_helper.from_array(np.array(zero_point, dtype=np.uint8), node.output[2]),
+            ]
+        )
+        fixed = helper.make_node(
+            "QuantizeLinear",
+            [node.input[0], node.output[1], node.output[2]],
+            [node.output[0]],
+            name=f"{node.name}_calibrated",
+        )
+        index = list(graph.node).index(node)
+        graph.node.remove(node)
+        graph.node.insert(index, fixed)
+    onnx.save(model, str(out_file))
+
+
 class OnnxBackend:
     """Runs an exported classifier with ONNX Runtime on the CPU."""
 
@@ -146,6 +312,7 @@ class OnnxBackend:
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
         if threads:
             options.intra_op_num_threads = threads
+        self.path = onnx_file
         self.session = ort.InferenceSession(
             str(onnx_file), options, providers=["CPUExecutionProvider"]
         )

@@ -94,6 +94,15 @@ def _model_blocks(report: Report, result: ModelResult) -> list[Block]:
         ),
         Block("h3", "Per label"),
     ]
+    if m.get("absent_labels"):
+        blocks.insert(
+            -1,
+            Block(
+                "p",
+                f"Labels absent from both the gold labels and the predictions, left out of "
+                f"the macro averages: {', '.join(m['absent_labels'])}.",
+            ),
+        )
     rows = [["label", "precision", "recall", "F1", "support"]]
     for label, v in m["per_label"].items():
         rows.append(

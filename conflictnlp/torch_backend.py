@@ -11,7 +11,13 @@ import torch
 from .base_model import resolve_model_path
 from .encoding import EncodedBatch
 from .labels import LABELS
-from .model_files import ADAPTER_WEIGHTS, is_adapter, read_config, read_settings
+from .model_files import (
+    ADAPTER_WEIGHTS,
+    check_weights,
+    is_adapter,
+    read_config,
+    read_settings,
+)
 from .quiet import quiet
 
 
@@ -43,13 +49,14 @@ def load_torch_model(path: str | Path, attn_implementation: str | None = None) -
     from transformers import AutoConfig, AutoModelForSequenceClassification
 
     path = Path(path)
+    check_weights(path)
     with quiet():
         if is_adapter(path):
             return _load_adapter(path, attn_implementation)
         config = AutoConfig.from_pretrained(path, attn_implementation=attn_implementation)
         _check_labels(config, str(path))
         model, info = AutoModelForSequenceClassification.from_pretrained(
-            path, config=config, output_loading_info=True
+            path, config=config, output_loading_info=True, use_safetensors=True
         )
     missing = [k for k in info.get("missing_keys", []) if "classifier" in k or "score" in k]
     if missing:
@@ -65,19 +72,14 @@ def _load_adapter(path: Path, attn_implementation: str | None) -> torch.nn.Modul
     from safetensors import safe_open
     from transformers import AutoConfig, AutoModelForSequenceClassification
 
-    weights = path / ADAPTER_WEIGHTS
-    if not weights.is_file():
-        raise FileNotFoundError(
-            f"{path} has adapter_config.json but no {ADAPTER_WEIGHTS}; the adapter weights "
-            "are missing. Re-save the model or re-run training."
-        )
+    weights = path / ADAPTER_WEIGHTS  # present: load_torch_model checked the weights
     with safe_open(str(weights), framework="pt") as f:
         if not any("classifier" in key for key in f.keys()):  # noqa: SIM118
             raise ValueError(
                 f"{weights} holds no classification head; a LoRA adapter must be saved with "
                 "modules_to_save=['classifier']."
             )
-    settings = read_settings(read_config(path))
+    settings = read_settings(read_config(path), path / "config.json")
     config = AutoConfig.from_pretrained(path, attn_implementation=attn_implementation)
     _check_labels(config, str(path))
     base = AutoModelForSequenceClassification.from_pretrained(

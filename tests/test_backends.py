@@ -6,6 +6,7 @@ import json
 import shutil
 
 import numpy as np
+import onnx
 import pytest
 
 from conflictnlp import Classifier
@@ -66,6 +67,15 @@ def test_int8_close_to_torch(tiny_model_dir):
     torch_probs = Classifier.from_pretrained(tiny_model_dir, backend="torch").predict_proba(TEXTS)
     int8_probs = Classifier.from_pretrained(tiny_model_dir, backend="onnx").predict_proba(TEXTS)
     assert np.abs(int8_probs - torch_probs).max() < 0.02
+
+
+def test_int8_row_scores_are_independent_of_the_batch(tiny_model_dir):
+    clf = Classifier.from_pretrained(tiny_model_dir, backend="onnx")
+    batched = clf.predict_proba(TEXTS, batch_size=len(TEXTS))
+    alone = np.concatenate([clf.predict_proba([t]) for t in TEXTS])
+    np.testing.assert_allclose(alone, batched, atol=1e-6)
+    graph_ops = {n.op_type for n in onnx.load(clf.backend.path).graph.node}
+    assert "DynamicQuantizeLinear" not in graph_ops and "MatMulInteger" in graph_ops
 
 
 def test_onnx_cache_is_reused(tiny_model_dir):
