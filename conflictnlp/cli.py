@@ -17,6 +17,7 @@ examples:
   conflictnlp classify --document --input article.txt
   conflictnlp classify --input sentences.csv --text-field sentence --output labeled.csv
   conflictnlp classify --document --input articles.jsonl --output sentences.jsonl
+  conflictnlp classify --engine ray --input 'shards/*.parquet' --output labeled/
   conflictnlp evaluate --data test --group-by setting --out reports/test
   conflictnlp evaluate --data my_labeled.csv --model default --model runs/full --out reports/cmp
   conflictnlp train --config configs/smoke.yaml --output runs/smoke
@@ -75,6 +76,14 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument("--model", default="default", help="model folder or hub id (default: shipped)")
     c.add_argument("--batch-size", type=int, default=32)
     _add_backend(c)
+    c.add_argument(
+        "--engine",
+        default="local",
+        choices=["local", "ray"],
+        help="ray: label a folder or glob of .parquet/.jsonl/.csv shards on a Ray cluster "
+        "into --output DIR (needs conflictnlp[ray])",
+    )
+    c.add_argument("--address", help="with --engine ray: 'auto' or a cluster address")
 
     e = _subcommand(sub, "evaluate", "score models on labeled data and write a report")
     e.add_argument("--data", default="test", help="train|validation|test or a labeled .jsonl/.csv")
@@ -113,6 +122,29 @@ def _table_prediction(row: dict, text_field: str, document: bool) -> Prediction:
     if "error" in row:
         text = f"{text} [error: {row['error']}]".strip()
     return Prediction(text, row.get("label", "error"), row.get("score", 0.0), row.get("scores", {}))
+
+
+def _classify_ray(args: argparse.Namespace) -> int:
+    if not args.input or not args.output:
+        print("conflictnlp classify: --engine ray needs --input and --output DIR.", file=sys.stderr)
+        return 2
+    try:
+        from .distributed import classify_files
+    except ImportError as err:
+        print(f"conflictnlp classify: error: {err}", file=sys.stderr)
+        return 2
+    summary = classify_files(
+        args.input,
+        args.output,
+        text_column=args.text_field,
+        document=args.document,
+        model=args.model,
+        batch_size=args.batch_size,
+        address=args.address,
+    )
+    print(f"wrote {summary.outputs} rows to {args.output} ({summary.files} files)", file=sys.stderr)
+    print(f"{summary.errors} rows carry an 'error' field.", file=sys.stderr)
+    return 0
 
 
 def _classify(args: argparse.Namespace) -> int:
