@@ -21,6 +21,7 @@ examples:
   conflictnlp evaluate --data test --group-by setting --out reports/test
   conflictnlp evaluate --data my_labeled.csv --model default --model runs/full --out reports/cmp
   conflictnlp train --config configs/smoke.yaml --output runs/smoke
+  conflictnlp data build current-events --source current-events-context/ --output real/
 """
 
 
@@ -101,6 +102,12 @@ def _parser() -> argparse.ArgumentParser:
     t.add_argument("--config", required=True, help="a YAML config, e.g. configs/default.yaml")
     t.add_argument("--output", help="model folder (overrides training.output_dir)")
     t.add_argument("--resume", action="store_true", help="continue from the last checkpoint")
+
+    d = _subcommand(sub, "data", "rebuild a real-news corpus from its public source")
+    d.add_argument("action", choices=["build"], help="build: rebuild the labeled text")
+    d.add_argument("name", choices=["current-events"], help="the corpus")
+    d.add_argument("--source", required=True, help="snapshot folder, archive or archive URL")
+    d.add_argument("--output", required=True, help="folder for train/validation/test .jsonl")
     return parser
 
 
@@ -150,6 +157,8 @@ def _classify_ray(args: argparse.Namespace) -> int:
 def _classify(args: argparse.Namespace) -> int:
     from .modeling import Classifier
 
+    if args.engine == "ray":
+        return _classify_ray(args)
     if args.text == "-" and args.input is None:  # the Unix convention: read standard input
         args.text, args.input, args.format = None, "-", args.format or "txt"
     if (args.text is None) == (args.input is None):
@@ -230,10 +239,20 @@ def _train(args: argparse.Namespace) -> int:
     return 0
 
 
+def _data(args: argparse.Namespace) -> int:
+    from .data.current_events import export
+
+    report = export(args.source, args.output)
+    print(report.summary(), file=sys.stderr)
+    print(f"wrote {args.output}/{{train,validation,test}}.jsonl", file=sys.stderr)
+    return 1 if report.missing else 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit code (0 on success)."""
     args = _parser().parse_args(argv)
-    handler = {"classify": _classify, "evaluate": _evaluate, "train": _train}[args.command]
+    handlers = {"classify": _classify, "evaluate": _evaluate, "train": _train, "data": _data}
+    handler = handlers[args.command]
     try:
         return handler(args)
     except KeyboardInterrupt as err:  # one line, not a traceback; 130 is the shell's Ctrl-C code
