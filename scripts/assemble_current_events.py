@@ -28,6 +28,8 @@ from sklearn.metrics import cohen_kappa_score
 from conflictnlp.data.current_events import LABEL_COLUMNS, SPLIT_YEARS, labels_dir
 from conflictnlp.labels import LABELS
 
+_OUTLET_FRAGMENT = re.compile(r"^\([^()]*\)\W*$")
+
 
 def _read_labels(folder: Path) -> dict[str, tuple[str, str]]:
     """id -> (label, alt) from every .tsv in ``folder``; later files win on repeats."""
@@ -180,6 +182,21 @@ def main() -> None:
         )
     if unlabeled:
         print(f"{len(unlabeled)} sentences lack a label or a ruling, e.g. {unlabeled[:10]}")
+    # Short stock sentences recur across years ("No injuries are reported."): a sentence
+    # whose hash is already in an earlier split (or earlier in its own) is dropped from the
+    # later one, so no test sentence is a training sentence. Leftover outlet fragments
+    # ("(ABC News),") are not sentences and are dropped too.
+    seen_hashes: set[str] = set()
+    texts_by_id = {row["id"]: row["text"] for row in sample}
+    for split in SPLIT_YEARS:
+        kept = []
+        for r in rows_by_split[split]:
+            if r["hash"] in seen_hashes or _OUTLET_FRAGMENT.match(texts_by_id[r["id"]]):
+                print(f"dropped {split} {r['id']}: {texts_by_id[r['id']]!r}")
+                continue
+            seen_hashes.add(r["hash"])
+            kept.append(r)
+        rows_by_split[split] = kept
 
     out_dir = labels_dir()
     out_dir.mkdir(parents=True, exist_ok=True)
