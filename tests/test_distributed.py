@@ -61,7 +61,7 @@ def test_columns_kept_every_row_once_bad_rows_marked(local_ray, tiny_model_dir):
     texts = ["Rebels shelled the airport.", "", "   ", None, "Talks resumed in Doha."] * 60
     items = [{"id": i, "text": t, "label": f"s{i % 3}"} for i, t in enumerate(texts)]
     ds = local_ray.data.from_items(items, override_num_blocks=4)
-    rows = classify_dataset(ds, model=tiny_model_dir, concurrency=2).take_all()
+    rows = classify_dataset(ds, model=tiny_model_dir).take_all()
     assert sorted(r["id"] for r in rows) == list(range(len(items)))
     by_id = {r["id"]: r for r in rows}
     for item in items:

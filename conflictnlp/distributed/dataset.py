@@ -12,9 +12,14 @@ from .ray_import import import_ray
 if TYPE_CHECKING:
     import ray.data
 
-#: Rows per actor call. Large enough that sorting by length inside a call saves padding
-#: and the per-call overhead of Ray vanishes; small enough to keep a retry cheap.
+#: Sentences per actor call. Large enough that sorting by length inside a call saves
+#: padding and Ray's per-call overhead vanishes; small enough to keep a retry cheap.
 ROWS_PER_CALL = 1024
+#: Articles per actor call in document mode (an article is some 20 sentences).
+ARTICLES_PER_CALL = 64
+#: Calls per block. A block goes to one actor, and a reader puts a whole small file (or
+#: several) into one block, so blocks are cut to this many calls to feed every replica.
+CALLS_PER_BLOCK = 4
 
 
 def classify_dataset(
@@ -82,7 +87,8 @@ def classify_dataset(
     gpu = num_gpus > 0
     bundle = ray.put(pack_model(model, gpu=gpu))
     size = _pool_size(ray, concurrency, num_gpus if gpu else num_cpus, "GPU" if gpu else "CPU")
-    remote_args: dict[str, Any] = {"num_gpus": num_gpus} if gpu else {}
+    rows_per_call = ARTICLES_PER_CALL if document else max(ROWS_PER_CALL, 4 * batch_size)
+    ds = ds.repartition(target_num_rows_per_block=CALLS_PER_BLOCK * rows_per_call)
     return ds.map_batches(
         BatchLabeler,
         fn_constructor_kwargs={
@@ -92,13 +98,12 @@ def classify_dataset(
             "batch_size": batch_size,
             "threads": max(1, int(num_cpus)),
         },
-        batch_size=max(ROWS_PER_CALL, 4 * batch_size),
+        batch_size=rows_per_call,
         batch_format="pyarrow",
         compute=ray.data.ActorPoolStrategy(min_size=size[0], max_size=size[1]),
         num_cpus=num_cpus,
         udf_modifying_row_count=document,
-        scheduling_strategy="SPREAD",  # replicas across nodes, not packed onto the first
-        **remote_args,
+        num_gpus=num_gpus if gpu else None,
     )
 
 
