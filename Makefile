@@ -2,7 +2,7 @@
 PY := .venv/bin/python
 export HF_HUB_OFFLINE := 1
 
-.PHONY: help setup demo test check lint format benchmark benchmark-training
+.PHONY: help setup bases demo test check lint format benchmark benchmark-training
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -13,7 +13,10 @@ setup:  ## create .venv with torch (CPU) and conflictnlp[dev]
 demo: setup  ## classify the sample article with the shipped model
 	@.venv/bin/conflictnlp classify --document --input examples/sample_article.txt
 
-test: setup  ## run the test suite (includes the few slow tests with the real model)
+bases: setup  ## fetch the larger base encoder of the `accurate` model (once; verified by SHA-256)
+	$(PY) -m conflictnlp.cli base fetch all-mpnet-base-v2
+
+test: bases  ## run the test suite (includes the few slow tests with the real models)
 	$(PY) -m pytest -q
 
 lint: setup  ## ruff lint and format check, mypy

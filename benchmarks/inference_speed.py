@@ -35,6 +35,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--model", default="default")
     parser.add_argument("--single", type=int, default=200, help="sentences timed at batch size 1")
+    parser.add_argument("--repeats", type=int, default=3, help="best of N timed runs at batch 32")
     parser.add_argument(
         "--out", default=str(Path(__file__).resolve().parent.parent / "docs" / "results")
     )
@@ -80,7 +81,7 @@ def main() -> None:
     single = texts[: args.single]
     base_pred = np.asarray(pipe_labels(32, texts))
     base_f1 = f1_score(gold, base_pred, average="macro")
-    base32 = timed(lambda: pipe_labels(32, texts), len(texts))
+    base32 = timed(lambda: pipe_labels(32, texts), len(texts), args.repeats)
     base1 = timed(lambda: pipe_labels(1, single), len(single), repeats=1)
     rows.append(
         {
@@ -93,7 +94,7 @@ def main() -> None:
     )
     for name, clf in paths.items():
         pred = clf.predict_proba(texts, batch_size=32).argmax(1)
-        bs32 = timed(lambda c=clf: c.predict_proba(texts, batch_size=32), len(texts))
+        bs32 = timed(lambda c=clf: c.predict_proba(texts, batch_size=32), len(texts), args.repeats)
         bs1 = timed(lambda c=clf: [c.predict_proba([t]) for t in single], len(single), repeats=1)
         rows.append(
             {
@@ -109,7 +110,8 @@ def main() -> None:
         "# Inference speed (benchmarks/inference_speed.py)",
         "",
         f"Machine: {describe_machine()}; torch threads: {threads}.",
-        f"Sentences: the {len(texts)} sentences of the test split (batch size 32, best of 3) and "
+        f"Model: {args.model}. Sentences: the {len(texts)} sentences of the test split (batch "
+        f"size 32, best of {args.repeats}) and "
         f"the first {len(single)} one at a time (batch size 1).",
         "",
         "| inference path | sent/s, batch 1 | sent/s, batch 32 | x pipeline (batch 32) | macro-F1 (test) | labels equal to full precision |",

@@ -21,6 +21,7 @@ examples:
   conflictnlp evaluate --data test --group-by setting --out reports/test
   conflictnlp evaluate --data my_labeled.csv --model default --model runs/full --out reports/cmp
   conflictnlp train --config configs/smoke.yaml --output runs/smoke
+  conflictnlp label-pool --config configs/distill.yaml --real-news current-events-context/
   conflictnlp data build current-events --source current-events-context/ --output real/
   conflictnlp base fetch all-mpnet-base-v2
 """
@@ -103,6 +104,21 @@ def _parser() -> argparse.ArgumentParser:
     t.add_argument("--config", required=True, help="a YAML config, e.g. configs/default.yaml")
     t.add_argument("--output", help="model folder (overrides training.output_dir)")
     t.add_argument("--resume", action="store_true", help="continue from the last checkpoint")
+    t.add_argument(
+        "--real-news",
+        metavar="SOURCE",
+        help="a local copy of the current-events snapshot (overrides data.real_news)",
+    )
+
+    p = _subcommand(sub, "label-pool", "label a distillation config's pool with its teacher")
+    p.add_argument(
+        "--config", required=True, help="a distillation config, e.g. configs/distill.yaml"
+    )
+    p.add_argument(
+        "--real-news",
+        metavar="SOURCE",
+        help="a local copy of the current-events snapshot (overrides data.real_news)",
+    )
 
     d = _subcommand(sub, "data", "rebuild a real-news corpus from its public source")
     d.add_argument("action", choices=["build"], help="build: rebuild the labeled text")
@@ -236,11 +252,30 @@ def _evaluate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _config(args: argparse.Namespace) -> Any:
+    """The config of ``--config``, with ``--real-news`` applied."""
+    from .config import load_config
+
+    config = load_config(args.config)
+    if args.real_news:
+        config.data.real_news = args.real_news
+    return config
+
+
 def _train(args: argparse.Namespace) -> int:
     from .training import train
 
-    path = train(args.config, output_dir=args.output, resume=args.resume)
+    path = train(_config(args), output_dir=args.output, resume=args.resume)
     print(f"model saved to {path}")
+    return 0
+
+
+def _label_pool(args: argparse.Namespace) -> int:
+    from .training import label_with_teacher, teacher_cache_dir
+
+    config = _config(args)
+    texts, _ = label_with_teacher(config)
+    print(f"{len(texts)} sentences labeled by the teacher in {teacher_cache_dir(config)}")
     return 0
 
 
@@ -267,6 +302,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "classify": _classify,
         "evaluate": _evaluate,
         "train": _train,
+        "label-pool": _label_pool,
         "data": _data,
         "base": _base,
     }

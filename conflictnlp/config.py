@@ -38,15 +38,19 @@ class ModelArguments:
     lora_alpha: int = field(default=32, metadata={"help": "LoRA scaling numerator."})
     lora_dropout: float = field(default=0.1, metadata={"help": "Dropout on the LoRA path."})
     lora_target_modules: list[str] = field(
-        default_factory=lambda: [
-            "query",
-            "key",
-            "value",
-            "attention.output.dense",
-            "intermediate.dense",
-            "output.dense",
-        ],
-        metadata={"help": "Module name suffixes that get LoRA adapters."},
+        default_factory=list,
+        metadata={
+            "help": "Module name suffixes that get LoRA adapters; empty: every linear layer "
+            "inside the encoder's blocks, whatever the architecture calls them."
+        },
+    )
+    lora_layers: int | None = field(
+        default=None,
+        metadata={
+            "help": "Adapt only the top N encoder blocks; the blocks below stay frozen, so "
+            "backpropagation stops at them (the cheap way to tune a large encoder on a CPU). "
+            "None: every block."
+        },
     )
     max_length: int = field(default=128, metadata={"help": "Longest input in tokens."})
     use_context: bool = field(
@@ -64,6 +68,27 @@ class DataArguments:
             "help": "Folder with train/validation/test .jsonl or .csv; None for the "
             "shipped dataset."
         },
+    )
+    real_news: str | None = field(
+        default=None,
+        metadata={
+            "help": "The current-events snapshot (folder, archive or archive URL): its train "
+            "and validation splits join the written ones, and its test split is reported "
+            "beside the written test split. None: written data only."
+        },
+    )
+    pool: str | None = field(
+        default=None,
+        metadata={
+            "help": "Unlabeled sentences for distillation: 'current-events' (every sentence "
+            "of the real_news snapshot up to pool_last_year) or a .txt file, one per line."
+        },
+    )
+    pool_last_year: int = field(
+        default=2021, metadata={"help": "Last year of current-events in the pool."}
+    )
+    max_pool_samples: int | None = field(
+        default=None, metadata={"help": "Use a seeded random sample of N pool sentences."}
     )
     max_train_samples: int | None = field(
         default=None, metadata={"help": "Use only the first N training rows (smoke runs)."}
@@ -84,6 +109,31 @@ class TrainingConfig:
     warmup_ratio: float = field(default=0.06, metadata={"help": "Share of steps warming up."})
     seed: int = field(default=42, metadata={"help": "Seed for data order and init."})
     output_dir: str = field(default="runs/model", metadata={"help": "Where the model goes."})
+    group_by_length: bool = field(
+        default=False,
+        metadata={"help": "Batch sentences of similar length together (less padding)."},
+    )
+    teacher: str | None = field(
+        default=None,
+        metadata={
+            "help": "Distil from this model (a name such as 'accurate', or a folder): its "
+            "soft labels over the training sentences and the pool join the gold labels."
+        },
+    )
+    teacher_cache: str | None = field(
+        default=None,
+        metadata={
+            "help": "Folder for the teacher's labels, filled in resumable chunks; default "
+            "<output_dir>/teacher_labels."
+        },
+    )
+    distill_temperature: float = field(
+        default=2.0, metadata={"help": "Temperature that softens teacher and student."}
+    )
+    distill_alpha: float = field(
+        default=0.5,
+        metadata={"help": "Weight of the teacher's soft loss on gold rows (pool rows: 1)."},
+    )
     keep_checkpoints: bool = field(
         default=False, metadata={"help": "Keep per-epoch checkpoints after a finished run."}
     )
@@ -175,6 +225,20 @@ def parse_config(
         raise ConfigError(
             f"{where('model', 'method')}: 'model.method' must be 'lora' or 'full', "
             f"got {config.model.method!r}."
+        )
+    if config.data.pool is not None and config.training.teacher is None:
+        raise ConfigError(
+            f"{where('data', 'pool')}: 'data.pool' needs 'training.teacher' (the model whose "
+            "soft labels the pool gets)."
+        )
+    if config.data.pool == "current-events" and config.data.real_news is None:
+        raise ConfigError(
+            f"{where('data', 'pool')}: the 'current-events' pool is read from 'data.real_news'; "
+            "set it to the snapshot."
+        )
+    if not 0.0 <= config.training.distill_alpha <= 1.0:
+        raise ConfigError(
+            f"{where('training', 'distill_alpha')}: 'training.distill_alpha' must be in [0, 1]."
         )
     return config
 

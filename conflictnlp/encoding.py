@@ -45,11 +45,10 @@ class SentenceEncoder:
     def __init__(self, tokenizer_file: str | Path, max_length: int) -> None:
         self.max_length = max_length
         self._tokenizer = Tokenizer.from_file(str(tokenizer_file))
+        self._pad_id = pad_token_id(self._tokenizer)
         self._tokenizer.no_padding()
         self._tokenizer.enable_truncation(max_length=max_length, strategy="longest_first")
         self._untruncated: Tokenizer | None = None
-        pad_id = self._tokenizer.token_to_id("[PAD]")
-        self._pad_id = 0 if pad_id is None else pad_id
 
     @property
     def window_tokens(self) -> int:
@@ -114,6 +113,20 @@ class SentenceEncoder:
                 attention_mask[row, :n] = 1
                 token_type_ids[row, :n] = enc.type_ids
             yield EncodedBatch(input_ids, attention_mask, token_type_ids, positions)
+
+
+def pad_token_id(tokenizer: Tokenizer) -> int:
+    """The id a batch is padded with: models differ (BERT's ``[PAD]`` is 0, MPNet's
+    ``<pad>`` is 1), and a wrong pad id changes nothing only while the mask is right, so
+    take the tokenizer's own padding setting, else its pad token, else 0."""
+    padding = tokenizer.padding
+    if padding and padding.get("pad_id") is not None:
+        return int(padding["pad_id"])
+    for token in ("[PAD]", "<pad>", "<PAD>"):
+        token_id = tokenizer.token_to_id(token)
+        if token_id is not None:
+            return int(token_id)
+    return 0
 
 
 def _starts_word(text: str, offsets: Sequence[tuple[int, int]], index: int) -> bool:

@@ -28,12 +28,36 @@ def _subsets(metrics: dict[str, Any]) -> str:
 
 def write_model_card(folder: Path, config: TrainConfig, metrics: dict[str, Any]) -> Path:
     """Write ``README.md`` with intended use, labels, data, metrics, limits and recipe."""
+    blocks = (
+        f"the top {config.model.lora_layers} blocks of"
+        if config.model.lora_layers
+        else "every block of"
+    )
     method = (
-        f"LoRA adapters (rank {config.model.lora_r}) on the frozen encoder, plus the classification head"
+        f"LoRA adapters (rank {config.model.lora_r}) on {blocks} the frozen encoder, plus the "
+        "classification head"
         if config.model.method == "lora"
         else "full fine-tuning of every weight"
     )
-    data = config.data.path or "the conflictnlp dataset shipped with the package"
+    data = config.data.path or "the written conflictnlp dataset shipped with the package"
+    if config.data.real_news:
+        data += (
+            " plus the real news sentences of current-events (train 2002-2021, validation "
+            "2022; test 2023-2026 reported below)"
+        )
+    distilled = ""
+    if config.training.teacher:
+        pool = (
+            f" and {config.data.max_pool_samples or 'all'} unlabeled sentences of the pool "
+            f"`{config.data.pool}` (up to {config.data.pool_last_year})"
+            if config.data.pool
+            else ""
+        )
+        distilled = (
+            f"- Distilled from `{config.training.teacher}`: its soft labels (temperature "
+            f"{config.training.distill_temperature}) over the training sentences{pool}, "
+            f"weight {config.training.distill_alpha} against the gold labels.\n"
+        )
     per_label = "\n".join(
         f"| {label} | {v['precision']:.3f} | {v['recall']:.3f} | {v['f1']:.3f} | {v['support']} |"
         for label, v in metrics["test"]["per_label"].items()
@@ -65,7 +89,7 @@ is `docs/codebook.md` in the conflictnlp repository.
 ## Training
 - Base encoder: `{config.model.base_model}`; method: {method}.
 - Data: {data}; {metrics["train_size"]} training sentences.
-- Epochs {config.training.epochs}, batch size {config.training.batch_size}, learning rate
+{distilled}- Epochs {config.training.epochs}, batch size {config.training.batch_size}, learning rate
   {config.training.learning_rate}, seed {config.training.seed}; best epoch chosen on
   validation macro-F1. Training took {metrics["train_seconds"]} s (precision: {metrics["precision"]}).
 - Context: {"the previous sentence of an article is read as a sentence pair" if config.model.use_context else "each sentence is read alone"}.
@@ -77,6 +101,7 @@ is `docs/codebook.md` in the conflictnlp repository.
 |---|---|---|---|---|---|
 {_row("validation", metrics["validation"])}
 {_row("test", metrics["test"])}
+{_row("real news test", metrics["test_real"]) if "test_real" in metrics else ""}
 
 {_subsets(metrics)}
 
@@ -87,8 +112,9 @@ Per label on the test split:
 {per_label}
 
 ## Limitations
-- English only; the training sentences were written for this project, not collected, so
-  real wire copy from unseen sources will score lower than the test split.
+- English only. The written sentences were composed for this project; the real news
+  sentences are one-line summaries from one portal. Wire copy from unseen sources will
+  score lower than either test split.
 - One label per sentence: a sentence reporting an attack and a toll gets the label the
   codebook's precedence picks (casualty_report).
 - Reported claims are labelled as reported; the model does not verify them.

@@ -49,9 +49,15 @@ class ModelSettings:
     extra: dict = field(default_factory=dict)
 
 
-def shipped_model_dir() -> Path:
-    """The default model that ships inside the package."""
-    return Path(str(resources.files("conflictnlp") / "resources" / "model"))
+#: The models that ship inside the package, by the name users pass, and their folders.
+SHIPPED_MODELS = {"default": "model", "accurate": "model_accurate"}
+
+
+def shipped_model_dir(name: str = "default") -> Path:
+    """The folder of a model that ships inside the package: ``default`` or ``accurate``."""
+    if name not in SHIPPED_MODELS:
+        raise ValueError(f"No shipped model {name!r}; choose one of {', '.join(SHIPPED_MODELS)}.")
+    return Path(str(resources.files("conflictnlp") / "resources" / SHIPPED_MODELS[name]))
 
 
 #: Files that hold pickled weights: loading them can run code, so they are never read.

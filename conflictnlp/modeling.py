@@ -21,6 +21,7 @@ import numpy as np
 from .encoding import SentenceEncoder
 from .labels import LABELS
 from .model_files import (
+    SHIPPED_MODELS,
     ModelSettings,
     check_weights,
     read_config,
@@ -86,8 +87,8 @@ def _warn_if_newer(saved_by: str, folder: Path) -> None:
 
 
 def _resolve_folder(name_or_path: str | os.PathLike) -> Path:
-    if str(name_or_path) == "default":
-        return shipped_model_dir()
+    if str(name_or_path) in SHIPPED_MODELS:
+        return shipped_model_dir(str(name_or_path))
     path = Path(name_or_path)
     if path.exists():
         return path
@@ -138,11 +139,15 @@ class Classifier:
         onnx_recipe: str = "int8",
         threads: int | None = None,
     ) -> Classifier:
-        """Load a model folder, a Hugging Face id, or ``"default"`` (the shipped model).
+        """Load a model folder, a Hugging Face id, or a shipped model by name.
+
+        ``"default"`` is the fast model (MiniLM, distilled); ``"accurate"`` is its teacher
+        (MPNet, about 7 times slower, more accurate on real news; its base encoder must be
+        fetched once with ``conflictnlp base fetch all-mpnet-base-v2``).
 
         Args:
             name_or_path: A folder written by :meth:`save_pretrained` or by training, a
-                hub id, or ``"default"``.
+                hub id, ``"default"`` or ``"accurate"``.
             device: ``"auto"`` (a GPU when there is one), ``"cpu"``, ``"cuda"``, ``"cuda:1"``.
             backend: ``"auto"`` uses ONNX Runtime on CPUs and PyTorch on GPUs; ``"onnx"`` or
                 ``"torch"`` force one.

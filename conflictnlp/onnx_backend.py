@@ -24,7 +24,6 @@ import numpy as np
 from .encoding import EncodedBatch
 from .model_files import fingerprint
 
-INPUT_NAMES = ("input_ids", "attention_mask", "token_type_ids")
 #: Quantisation recipes. "int8" quantises the weights of every MatMul except the ones
 #: listed in ``_KEEP_FP32``, per output channel, and their inputs with fixed scales
 #: calibrated on the shipped training sentences (so a sentence's scores do not depend on
@@ -167,13 +166,15 @@ def export_onnx(model_dir: Path, out_file: Path) -> None:
     import torch
 
     from .quiet import quiet
-    from .torch_backend import load_torch_model
+    from .torch_backend import load_torch_model, model_input_names
 
     # Eager attention traces to plain MatMul/Softmax, which the int8 quantiser understands.
     model = load_torch_model(model_dir, attn_implementation="eager").cpu()
-    dummy = {name: torch.ones((2, 8), dtype=torch.long) for name in INPUT_NAMES}
-    dummy["token_type_ids"].zero_()
-    axes = {name: {0: "batch", 1: "sequence"} for name in INPUT_NAMES}
+    names = model_input_names(model)
+    dummy = {name: torch.ones((2, 8), dtype=torch.long) for name in names}
+    if "token_type_ids" in dummy:
+        dummy["token_type_ids"].zero_()
+    axes = {name: {0: "batch", 1: "sequence"} for name in names}
     with quiet(), torch.inference_mode(), warnings.catch_warnings():
         warnings.simplefilter("ignore", torch.jit.TracerWarning)
         warnings.simplefilter("ignore", DeprecationWarning)  # the TorchScript exporter's notice
@@ -182,7 +183,7 @@ def export_onnx(model_dir: Path, out_file: Path) -> None:
             (),
             str(out_file),
             kwargs=dummy,
-            input_names=list(INPUT_NAMES),
+            input_names=list(names),
             output_names=["logits"],
             dynamic_axes={**axes, "logits": {0: "batch"}},
             opset_version=17,

@@ -20,6 +20,22 @@ from .model_files import (
 )
 from .quiet import quiet
 
+#: The inputs a sequence classifier can take, in the order the ONNX export lists them.
+INPUT_NAMES = ("input_ids", "attention_mask", "token_type_ids")
+
+
+def model_input_names(model: torch.nn.Module) -> tuple[str, ...]:
+    """The inputs of ``INPUT_NAMES`` that ``model`` accepts.
+
+    Encoders differ: BERT takes ``token_type_ids``, MPNet and RoBERTa-style models do not
+    (MPNet fails on them), so every path asks the model instead of assuming BERT.
+    """
+    import inspect
+
+    forward = getattr(model, "get_base_model", lambda: model)().forward
+    accepted = inspect.signature(forward).parameters
+    return tuple(name for name in INPUT_NAMES if name in accepted)
+
 
 def resolve_device(device: str | torch.device = "auto") -> torch.device:
     """``"auto"`` picks the first CUDA GPU when there is one, else the CPU."""
@@ -97,9 +113,14 @@ class TorchBackend:
     def __init__(self, model: torch.nn.Module, device: str | torch.device = "auto") -> None:
         self.device = resolve_device(device)
         self.model = model.to(self.device).eval()
+        self._inputs = model_input_names(self.model)
 
     def logits(self, batch: EncodedBatch) -> np.ndarray:
-        inputs = {k: torch.from_numpy(v).to(self.device) for k, v in batch.as_dict().items()}
+        inputs = {
+            k: torch.from_numpy(v).to(self.device)
+            for k, v in batch.as_dict().items()
+            if k in self._inputs
+        }
         with (
             torch.inference_mode(),
             torch.autocast(

@@ -9,6 +9,7 @@ through ``accelerate launch -m conflictnlp.cli train ...``.
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import time
 from pathlib import Path
@@ -54,6 +55,57 @@ def _encode_split(dataset: Any, encoder: SentenceEncoder, use_context: bool) -> 
     )
 
 
+# An encoder block's modules are named "<...>.layer.<index>.<...>" (BERT, MPNet, RoBERTa,
+# DistilBERT's "transformer.layer") or "<...>.layers.<index>.<...>".
+_BLOCK = re.compile(r"(?:^|\.)layers?\.(\d+)\.")
+
+
+def lora_targets(model: Any, suffixes: list[str], top_layers: int | None) -> list[str]:
+    """Full names of the linear layers that get LoRA adapters, whatever the architecture.
+
+    Every ``nn.Linear`` inside an encoder block (attention projections and the feed-forward
+    layers: BERT's ``query``/``key``/``value``/``dense``, MPNet's ``q``/``k``/``v``/``o``),
+    narrowed to names ending in one of ``suffixes`` when given, and to the top
+    ``top_layers`` blocks when given. The head and the pooler are outside the blocks.
+    """
+    import torch
+
+    found: list[tuple[int, str]] = []
+    for name, module in model.named_modules():
+        block = _BLOCK.search(name)
+        if block is None or not isinstance(module, torch.nn.Linear):
+            continue
+        if suffixes and not any(name == s or name.endswith("." + s) for s in suffixes):
+            continue
+        found.append((int(block.group(1)), name))
+    if not found:
+        wanted = f" ending in {suffixes}" if suffixes else ""
+        raise ValueError(
+            f"No linear layer{wanted} inside the encoder blocks of {type(model).__name__}; "
+            "check model.lora_target_modules, or use method: full."
+        )
+    blocks = sorted({index for index, _ in found})
+    if top_layers is not None:
+        if not 1 <= top_layers <= len(blocks):
+            raise ValueError(
+                f"model.lora_layers is {top_layers}, but the encoder has {len(blocks)} blocks."
+            )
+        blocks = blocks[-top_layers:]
+    return [name for index, name in found if index in blocks]
+
+
+def _trained_modules(model: Any, all_layers: bool) -> list[str]:
+    """The non-LoRA modules trained in full: the head, and the pooler where there is one.
+
+    BERT's token-type embeddings too when every block is adapted (the recipe of the
+    shipped default); with only the top blocks adapted, nothing below them may train,
+    or backpropagation would run through the frozen blocks after all.
+    """
+    present = {name.rsplit(".", 1)[-1] for name, _ in model.named_modules()}
+    wanted = ["classifier", "score", "pooler"] + (["token_type_embeddings"] if all_layers else [])
+    return [name for name in wanted if name in present]
+
+
 def _build_model(config: TrainConfig) -> Any:
     from transformers import AutoModelForSequenceClassification
 
@@ -73,11 +125,111 @@ def _build_model(config: TrainConfig) -> Any:
         r=config.model.lora_r,
         lora_alpha=config.model.lora_alpha,
         lora_dropout=config.model.lora_dropout,
-        target_modules=config.model.lora_target_modules,
-        modules_to_save=["classifier", "pooler", "token_type_embeddings"],
+        target_modules=lora_targets(
+            model, config.model.lora_target_modules, config.model.lora_layers
+        ),
+        modules_to_save=_trained_modules(model, config.model.lora_layers is None),
     )
     with quiet():
         return get_peft_model(model, lora)
+
+
+def load_splits(cfg: TrainConfig) -> Any:
+    """The splits a config trains and reports on: the written (or the user's) data, with
+    the real news splits when ``data.real_news`` is set, cut to the smoke-run limits."""
+    from .data import load_dataset
+
+    splits = load_dataset(cfg.data.path)
+    if cfg.data.real_news:
+        from .data import with_real_news
+
+        splits = with_real_news(splits, cfg.data.real_news)
+    for name in splits:
+        limit = cfg.data.max_train_samples if name == "train" else cfg.data.max_eval_samples
+        if limit is not None and limit < len(splits[name]):
+            splits[name] = splits[name].shuffle(seed=cfg.training.seed).select(range(limit))
+    return splits
+
+
+def pool_texts(cfg: TrainConfig, gold_texts: list[str]) -> list[str]:
+    """The pool sentences a distillation run uses: the configured pool less the gold
+    sentences, sampled (seeded) down to ``data.max_pool_samples``."""
+    if not cfg.data.pool:
+        return []
+    from .data import load_pool
+
+    known = set(gold_texts)
+    pool = load_pool(cfg.data.pool, cfg.data.real_news, cfg.data.pool_last_year)
+    pool = [text for text in pool if text not in known]
+    limit = cfg.data.max_pool_samples
+    if limit is not None and limit < len(pool):
+        picked = np.random.default_rng(cfg.training.seed).choice(len(pool), limit, replace=False)
+        pool = [pool[i] for i in sorted(picked)]
+    return pool
+
+
+def teacher_cache_dir(cfg: TrainConfig) -> Path:
+    return Path(cfg.training.teacher_cache or Path(cfg.training.output_dir) / "teacher_labels")
+
+
+def label_with_teacher(cfg: TrainConfig, splits: Any = None) -> tuple[list[str], np.ndarray]:
+    """Run the config's teacher over its training sentences and pool (resumable).
+
+    ``conflictnlp label-pool`` runs this alone (say overnight, or on another machine);
+    ``train`` runs it first and finds the labels already there.
+
+    Returns:
+        The sentences (gold training sentences first, then the pool) and the teacher's
+        log-probabilities for each.
+    """
+    from .modeling import Classifier
+    from .teacher_labels import teacher_log_probs
+
+    if not cfg.training.teacher:
+        raise ValueError("The config has no training.teacher to label with.")
+    splits = splits if splits is not None else load_splits(cfg)
+    gold = list(splits["train"]["text"])
+    texts = gold + pool_texts(cfg, gold)
+    teacher = Classifier.from_pretrained(cfg.training.teacher)
+    return texts, teacher_log_probs(teacher, texts, teacher_cache_dir(cfg))
+
+
+def _with_teacher(
+    cfg: TrainConfig, splits: Any, encoded: Any, encoder: SentenceEncoder, keep: list[str]
+) -> Any:
+    """The training set for distillation: gold rows and pool rows, all with teacher labels.
+
+    Pool rows get the label ``-100`` (no gold label) and learn from the teacher alone.
+    """
+    import datasets
+
+    from .distillation import NO_LABEL, TEACHER_COLUMN
+
+    texts, log_probs = label_with_teacher(cfg, splits)
+    n_gold = len(splits["train"])
+    features = datasets.Features(
+        {
+            **{name: datasets.Sequence(datasets.Value("int64")) for name in keep[:-1]},
+            "label": datasets.Value("int64"),
+            TEACHER_COLUMN: datasets.Sequence(datasets.Value("float32")),
+        }
+    )
+    gold_rows = (
+        encoded.cast_column("label", datasets.Value("int64"))
+        .add_column(TEACHER_COLUMN, log_probs[:n_gold].tolist())
+        .cast(features)
+    )
+    pool = texts[n_gold:]
+    if not pool:
+        return gold_rows
+    pool_rows = (
+        _encode_split(datasets.Dataset.from_dict({"text": pool}), encoder, False)
+        .add_column("label", [NO_LABEL] * len(pool))
+        .add_column(TEACHER_COLUMN, log_probs[n_gold:].tolist())
+        .select_columns([*keep, TEACHER_COLUMN])
+        .cast(features)
+    )
+    return datasets.concatenate_datasets([gold_rows, pool_rows])
 
 
 def _compute_metrics(eval_pred: Any) -> dict[str, float]:
@@ -125,8 +277,6 @@ def train(
     """
     from transformers import DataCollatorWithPadding, Trainer, TrainingArguments, set_seed
 
-    from .data import load_dataset
-
     # 1. Configuration and seed.
     cfg = config if isinstance(config, TrainConfig) else load_config(config)
     out = Path(output_dir or cfg.training.output_dir)
@@ -138,32 +288,30 @@ def train(
     out.mkdir(parents=True, exist_ok=True)
     set_seed(cfg.training.seed)
 
-    # 2. Data: the shipped splits or the user's, checked; optional subsets for smoke runs.
-    splits = load_dataset(cfg.data.path)
-    limits = {
-        "train": cfg.data.max_train_samples,
-        "validation": cfg.data.max_eval_samples,
-        "test": cfg.data.max_eval_samples,
-    }
-    for name, limit in limits.items():
-        if limit is not None and limit < len(splits[name]):
-            splits[name] = splits[name].shuffle(seed=cfg.training.seed).select(range(limit))
+    # 2. Data: the shipped splits or the user's, checked, with the real news splits when
+    # asked; optional subsets for smoke runs.
+    splits = load_splits(cfg)
 
-    # 3. Tokeniser (saved first: inference reads tokenizer.json from the model folder).
+    # 3. Tokeniser (saved first: inference reads tokenizer.json from the model folder),
+    # the model, and the inputs it takes (MPNet has no token_type_ids).
     from transformers import AutoTokenizer
+
+    from .torch_backend import model_input_names
 
     with quiet():
         tokenizer = AutoTokenizer.from_pretrained(resolve_model_path(cfg.model.base_model))
     tokenizer.save_pretrained(out)
     encoder = SentenceEncoder(out / "tokenizer.json", cfg.model.max_length)
-    keep = ["input_ids", "token_type_ids", "attention_mask", "label"]
+    model = _build_model(cfg)
+    keep = [*model_input_names(model), "label"]
     encoded = {
         name: _encode_split(split, encoder, cfg.model.use_context).select_columns(keep)
         for name, split in splits.items()
     }
+    if cfg.training.teacher:
+        encoded["train"] = _with_teacher(cfg, splits, encoded["train"], encoder, keep)
 
-    # 4. Model and Trainer.
-    model = _build_model(cfg)
+    # 4. Trainer.
     precision = _detect_precision()
     step_limited = cfg.training.max_steps > 0
     args = TrainingArguments(
@@ -193,16 +341,30 @@ def train(
         report_to="none",
         dataloader_num_workers=0,
         dataloader_pin_memory=precision != "no",
+        # the columns are chosen above; the teacher's column is not a model input
+        remove_unused_columns=False,
+        train_sampling_strategy="group_by_length" if cfg.training.group_by_length else "random",
     )
+    trainer_class: Any = Trainer
+    extra: dict[str, Any] = {}
+    if cfg.training.teacher:
+        from .distillation import DistillationTrainer
+
+        trainer_class = DistillationTrainer
+        extra = {
+            "temperature": cfg.training.distill_temperature,
+            "alpha": cfg.training.distill_alpha,
+        }
     started = time.perf_counter()
     with quiet():  # peft and transformers deprecation notices; progress bars stay on
-        trainer = Trainer(
+        trainer = trainer_class(
             model=model,
             args=args,
             train_dataset=encoded["train"],
             eval_dataset=encoded["validation"],
             data_collator=DataCollatorWithPadding(tokenizer),
             compute_metrics=_compute_metrics,
+            **extra,
         )
         try:
             trainer.train(resume_from_checkpoint=True if resume else None)
@@ -213,8 +375,12 @@ def train(
     # 5. Calibrate: one temperature fitted on validation logits.
     from .calibration import fit_temperature
 
-    val_logits = np.asarray(trainer.predict(encoded["validation"]).predictions)
-    temperature = fit_temperature(val_logits, np.asarray(encoded["validation"]["label"]))
+    # Labels from the same pass as the logits: with length-grouped batches the Trainer
+    # evaluates in its own order, not the dataset's.
+    val_pass = trainer.predict(encoded["validation"])
+    temperature = fit_temperature(
+        np.asarray(val_pass.predictions), np.asarray(val_pass.label_ids, dtype=np.int64)
+    )
 
     # 6. Save: weights as safetensors, config with labels and our settings, tokenizer.
     trained: Any = trainer.model
@@ -251,6 +417,11 @@ def train(
     )
     if cfg.training.write_report:
         test_report.save(out / "evaluation")
+    real_report = None
+    if "test_real" in splits:
+        real_report = evaluate(clf, splits["test_real"], data_name="real news test split")
+        if cfg.training.write_report:
+            real_report.save(out / "evaluation_real")
     from .metrics import macro_f1
 
     seen = (
@@ -271,6 +442,7 @@ def train(
         "validation": _summary(val_report),
         "test": _summary(test_report),
         "test_subsets": subsets,
+        **({"test_real": _summary(real_report)} if real_report is not None else {}),
         "temperature": temperature,
         "train_seconds": round(train_seconds, 1),
         "precision": precision,

@@ -11,10 +11,23 @@ from conflictnlp.config import ConfigError, load_config, parse_config
 CONFIGS = Path(__file__).resolve().parent.parent / "configs"
 
 
-@pytest.mark.parametrize("name", ["default.yaml", "smoke.yaml", "full.yaml"])
+@pytest.mark.parametrize(
+    "name", ["default.yaml", "smoke.yaml", "full.yaml", "accurate.yaml", "distill.yaml"]
+)
 def test_shipped_configs_parse(name):
     config = load_config(CONFIGS / name)
     assert config.model.method in ("lora", "full")
+
+
+def test_distill_config_learns_from_the_shipped_teacher_on_training_years_only():
+    from conflictnlp.data.current_events import SPLIT_YEARS
+    from conflictnlp.model_files import SHIPPED_MODELS
+
+    distill = load_config(CONFIGS / "distill.yaml")
+    assert distill.training.teacher in SHIPPED_MODELS and distill.data.pool == "current-events"
+    assert distill.data.pool_last_year <= SPLIT_YEARS["train"][1]
+    accurate = load_config(CONFIGS / "accurate.yaml")
+    assert accurate.model.base_model == "all-mpnet-base-v2" and accurate.data.real_news
 
 
 def test_defaults_for_empty_config(tmp_path):

@@ -176,3 +176,29 @@ def test_shipped_labels_meet_the_size_and_balance_targets() -> None:
     assert len(set(ids)) == len(ids)
     assert len(set(hashes)) == len(hashes)
     assert {row["year"] for row in labels["train"]} >= {str(y) for y in range(2003, 2022)}
+
+
+def test_pool_takes_training_years_only_without_repeats(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(ce, "labels_dir", lambda: LABELS_DIR)
+    pool = ce.pool_sentences(SNAPSHOT, last_year=2021)
+    in_2021 = [
+        s.text for item in ce.iter_items(SNAPSHOT, {"2021-03-04"}) for s in ce.item_sentences(item)
+    ]
+    assert pool and len(pool) == len(set(pool))
+    assert set(pool) == set(in_2021)  # every 2021 sentence, nothing from 2022 or 2024
+    assert ce.pool_sentences(SNAPSHOT, last_year=2021) == pool  # the cached list
+    with pytest.raises(ValueError, match="reaches into the validation or test years"):
+        ce.pool_sentences(SNAPSHOT, last_year=2022)
+
+
+def test_real_news_joins_train_and_validation_and_keeps_its_own_test(
+    monkeypatch: pytest.MonkeyPatch, tiny_data_dir: Path
+) -> None:
+    from conflictnlp.data import with_real_news
+
+    monkeypatch.setattr(ce, "labels_dir", lambda: LABELS_DIR)
+    joined = with_real_news(load_dataset(tiny_data_dir), SNAPSHOT)
+    sizes = {k: len(v) for k, v in joined.items()}
+    assert sizes == {"train": 20 + 4, "validation": 20 + 2, "test": 25, "test_real": 2}
+    assert joined["train"].features["label"].names == list(LABELS)
+    assert "current-events" in joined["test_real"]["source"]

@@ -23,8 +23,9 @@ CLEAR_CASES = {
 }
 
 
-def test_shipped_model_is_small_and_complete():
-    folder = shipped_model_dir()
+@pytest.mark.parametrize("name", ["default", "accurate"])
+def test_shipped_model_is_small_and_complete(name):
+    folder = shipped_model_dir(name)
     names = {p.name for p in folder.iterdir()}
     assert {
         "adapter_model.safetensors",
@@ -41,6 +42,20 @@ def test_classify_clear_cases():
     preds = classify(list(CLEAR_CASES))
     assert [p.label for p in preds] == list(CLEAR_CASES.values())
     assert all(p.score > 0.5 for p in preds)
+
+
+def test_accurate_model_loads_with_one_line():
+    # torch here: the int8 export of a 110M-parameter encoder takes a minute on 2 cores
+    accurate = Classifier.from_pretrained("accurate", backend="torch")
+    preds = accurate.predict(list(CLEAR_CASES))
+    assert [p.label for p in preds] == list(CLEAR_CASES.values())
+    assert accurate.settings.base_model == "all-mpnet-base-v2"
+    assert accurate.name != Classifier.from_pretrained("default").name
+    # the shared loaders take the name too
+    from conflictnlp import inference
+
+    inference._shared["accurate"] = accurate  # reuse the loaded model, as classify would
+    assert classify("Talks resumed in Doha.", model="accurate").label == "diplomatic_move"
 
 
 def test_sample_article():

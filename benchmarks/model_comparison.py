@@ -1,0 +1,90 @@
+"""Teacher, distilled student and the old default side by side, on both test splits.
+
+Each model labels the written test split and the real current-events test split (2023 to
+2026) through the path users get on a CPU (int8 ONNX). Reported per model and split:
+macro-F1 with its 95% bootstrap interval, accuracy, ECE (after each model's temperature
+scaling) and per-label F1; and for every model against the first (the old default) the
+paired bootstrap of the macro-F1 difference. `docs/results.md` quotes the output.
+
+Usage:
+    python benchmarks/model_comparison.py --source current-events-context \\
+        --model old-default=runs/old_default --model accurate --model default \\
+        --out docs/results/model_comparison.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+from conflictnlp import Classifier, evaluate, load_dataset
+
+
+def _named(spec: str) -> tuple[str, str]:
+    """``name=path`` or a shipped name used as both."""
+    name, _, path = spec.partition("=")
+    return name, path or name
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--source", required=True, help="current-events snapshot")
+    parser.add_argument(
+        "--model",
+        action="append",
+        required=True,
+        help="NAME=PATH or a shipped name; first is the baseline",
+    )
+    parser.add_argument("--out", required=True, type=Path)
+    parser.add_argument("--reports", type=Path, help="also save the HTML/markdown reports here")
+    args = parser.parse_args()
+
+    named = [_named(spec) for spec in args.model]
+    models = [Classifier.from_pretrained(path) for _, path in named]
+    names = [name for name, _ in named]
+    splits = {
+        "written_test": load_dataset(split="test"),
+        "real_test": load_dataset("current-events", "test", source=args.source),
+    }
+    results: dict = {"models": dict(named), "splits": {}}
+    for split, data in splits.items():
+        report = evaluate(models, data, names=names, data_name=split)
+        if args.reports:
+            report.save(args.reports / split)
+        per_model = {}
+        for result in report.results:
+            m = result.metrics
+            per_model[result.name] = {
+                "n": m["n"],
+                "macro_f1": m["macro_f1"],
+                "macro_f1_ci95": m["macro_f1_ci95"],
+                "accuracy": m["accuracy"],
+                "ece": m["ece"],
+                "per_label_f1": {k: v["f1"] for k, v in m["per_label"].items()},
+            }
+        # report.comparisons hold baseline - model; flip them to model - baseline
+        versus = {
+            c["b"]: {
+                "difference": -c["difference"],
+                "ci95": sorted(-x for x in c["ci95"]),
+                "p_value": c["p_value"],
+            }
+            for c in report.comparisons
+        }
+        results["splits"][split] = {"models": per_model, "versus_baseline": versus}
+        print(f"\n{split} (n={len(data)})")
+        for name, m in per_model.items():
+            low, high = m["macro_f1_ci95"]
+            line = f"  {name:<14} macro-F1 {m['macro_f1']:.3f} [{low:.3f}, {high:.3f}]"
+            line += f"  ECE {m['ece']:.3f}"
+            if name in versus:
+                d = versus[name]
+                line += f"  vs {names[0]}: {d['difference']:+.3f} [{d['ci95'][0]:+.3f}, {d['ci95'][1]:+.3f}]"
+            print(line)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,95 @@
+"""A teacher's soft labels over many sentences: batched, cached in chunks, resumable.
+
+Distillation needs the teacher's view of every training and pool sentence, which for a
+large encoder on a CPU is the longest single step (hours for a big pool). The job writes
+its results in chunk files keyed by sentence hash, each written atomically, so a run that
+is stopped (Ctrl-C, a crash, a closed laptop) picks up at the first missing sentence, and
+a later run over a larger pool only labels what is new.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .labels import LABELS
+from .model_files import fingerprint
+
+_META = "teacher.json"
+
+
+def _text_hash(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:20]
+
+
+def _check_teacher(folder: Path, teacher: Any) -> None:
+    """One cache folder holds one teacher's labels; mixing two would corrupt the student."""
+    meta = folder / _META
+    mine = {"teacher": teacher.name, "fingerprint": fingerprint(teacher.model_dir)}
+    if meta.exists():
+        saved = json.loads(meta.read_text(encoding="utf-8"))
+        if saved.get("fingerprint") != mine["fingerprint"]:
+            raise ValueError(
+                f"{folder} holds the labels of another teacher ({saved.get('teacher')}); "
+                "pass an empty folder for this one."
+            )
+        return
+    folder.mkdir(parents=True, exist_ok=True)
+    meta.write_text(json.dumps(mine) + "\n", encoding="utf-8")
+
+
+def read_cache(folder: str | Path) -> dict[str, np.ndarray]:
+    """Every log-probability row saved in ``folder``, by sentence hash."""
+    found: dict[str, np.ndarray] = {}
+    for chunk in sorted(Path(folder).glob("chunk-*.npz")):
+        with np.load(chunk) as data:
+            found.update(zip(data["hashes"].tolist(), data["log_probs"], strict=True))
+    return found
+
+
+def teacher_log_probs(
+    teacher: Any,
+    texts: Sequence[str],
+    cache_dir: str | Path,
+    *,
+    chunk_size: int = 2048,
+    batch_size: int = 64,
+    progress: bool = True,
+) -> np.ndarray:
+    """The teacher's calibrated log-probabilities for ``texts``, shape ``(n, len(LABELS))``.
+
+    Args:
+        teacher: A :class:`~conflictnlp.Classifier` (its int8 ONNX path on a CPU).
+        texts: The sentences, repeats allowed.
+        cache_dir: Where the chunks go; labels already there are reused, not recomputed.
+        chunk_size: Sentences per chunk file: the most a stopped run can lose.
+        batch_size: Sentences per forward pass.
+        progress: Show a progress bar over the sentences still to label.
+    """
+    from tqdm.auto import tqdm
+
+    folder = Path(cache_dir)
+    _check_teacher(folder, teacher)
+    done = read_cache(folder)
+    hashes = [_text_hash(t) for t in texts]
+    todo = list({h: t for h, t in zip(hashes, texts, strict=True) if h not in done}.items())
+    first = len(list(folder.glob("chunk-*.npz")))
+    with tqdm(total=len(todo), desc="teacher labels", unit="sent", disable=not progress) as bar:
+        for k, start in enumerate(range(0, len(todo), chunk_size)):
+            part = todo[start : start + chunk_size]
+            probs = teacher.predict_proba([t for _, t in part], batch_size=batch_size)
+            log_probs = np.log(np.clip(probs, 1e-12, None)).astype(np.float32)
+            chunk = folder / f"chunk-{first + k:06d}.npz"
+            partial = chunk.with_name(f".{chunk.stem}-{os.getpid()}.npz")
+            np.savez(partial, hashes=np.array([h for h, _ in part]), log_probs=log_probs)
+            partial.replace(chunk)  # atomic: a chunk file is whole or absent
+            done.update(zip((h for h, _ in part), log_probs, strict=True))
+            bar.update(len(part))
+    out = np.stack([done[h] for h in hashes]) if hashes else np.zeros((0, len(LABELS)))
+    return out.astype(np.float32)

@@ -1,0 +1,118 @@
+"""Distillation: the loss, the resumable teacher labeling job, and a tiny end-to-end run."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from conflictnlp import Classifier, train
+from conflictnlp.config import ConfigError, parse_config
+from conflictnlp.distillation import NO_LABEL, distillation_loss
+from conflictnlp.teacher_labels import read_cache, teacher_log_probs
+
+
+def test_loss_is_cross_entropy_when_alpha_is_zero():
+    logits = torch.tensor([[2.0, 0.0, 0.0, 0.0, 0.0], [0.0, 1.0, 0.0, 0.0, 0.0]])
+    teacher = torch.randn(2, 5)
+    labels = torch.tensor([0, 1])
+    expected = torch.nn.functional.cross_entropy(logits, labels)
+    got = distillation_loss(logits, teacher, labels, temperature=2.0, alpha=0.0)
+    assert torch.allclose(got, expected)
+
+
+def test_pool_rows_learn_from_the_teacher_only():
+    teacher = torch.log_softmax(torch.tensor([[3.0, 1.0, 0.0, 0.0, -1.0]]), dim=-1)
+    no_label = torch.tensor([NO_LABEL])
+    # a student that matches the teacher has zero loss on a pool row, at any alpha
+    same = distillation_loss(teacher.clone(), teacher, no_label, temperature=3.0, alpha=0.2)
+    assert same.abs() < 1e-6
+    other = distillation_loss(torch.zeros(1, 5), teacher, no_label, temperature=3.0, alpha=0.2)
+    assert other > 0.01
+    # the gradient pulls the student's top class towards the teacher's
+    student = torch.zeros(1, 5, requires_grad=True)
+    distillation_loss(student, teacher, no_label, temperature=1.0, alpha=0.5).backward()
+    assert student.grad is not None and int(student.grad.argmin()) == 0
+
+
+class CountingTeacher:
+    """Stands in for a Classifier: counts what it labels, can fail after N calls."""
+
+    name = "counting"
+
+    def __init__(self, model_dir: Path, fail_after: int | None = None) -> None:
+        self.model_dir = model_dir
+        self.seen: list[str] = []
+        self.fail_after = fail_after
+
+    def predict_proba(self, texts, batch_size=32):
+        if self.fail_after is not None and len(self.seen) >= self.fail_after:
+            raise KeyboardInterrupt("stopped")
+        self.seen.extend(texts)
+        rows = [np.eye(5)[len(t) % 5] * 0.9 + 0.02 for t in texts]
+        return np.array(rows, dtype=np.float32)
+
+
+def test_teacher_labels_resume_after_a_stop(tmp_path, tiny_model_dir):
+    texts = [f"sentence number {i}" for i in range(25)] + ["sentence number 3"]
+    cache = tmp_path / "labels"
+    stopped = CountingTeacher(tiny_model_dir, fail_after=10)
+    with pytest.raises(KeyboardInterrupt):
+        teacher_log_probs(stopped, texts, cache, chunk_size=5, progress=False)
+    assert len(read_cache(cache)) == 10  # two whole chunks kept
+    resumed = CountingTeacher(tiny_model_dir)
+    out = teacher_log_probs(resumed, texts, cache, chunk_size=5, progress=False)
+    assert len(resumed.seen) == 15 and set(resumed.seen).isdisjoint(stopped.seen)
+    assert out.shape == (26, 5)
+    np.testing.assert_array_equal(out[3], out[25])  # a repeat gets the same row
+    assert int(out[7].argmax()) == len(texts[7]) % 5
+    # everything is there now: a third run labels nothing
+    again = CountingTeacher(tiny_model_dir)
+    teacher_log_probs(again, texts, cache, chunk_size=5, progress=False)
+    assert again.seen == []
+
+
+def test_teacher_cache_refuses_another_teacher(tmp_path, tiny_model_dir, tiny_base_dir):
+    cache = tmp_path / "labels"
+    teacher_log_probs(CountingTeacher(tiny_model_dir), ["a b"], cache, progress=False)
+    with pytest.raises(ValueError, match="labels of another teacher"):
+        teacher_log_probs(CountingTeacher(tiny_base_dir), ["a b"], cache, progress=False)
+
+
+def test_pool_needs_a_teacher():
+    with pytest.raises(ConfigError, match=r"'data\.pool' needs 'training\.teacher'"):
+        parse_config({"data": {"pool": "pool.txt"}})
+    with pytest.raises(ConfigError, match=r"read from 'data\.real_news'"):
+        parse_config({"data": {"pool": "current-events"}, "training": {"teacher": "accurate"}})
+
+
+def test_distillation_end_to_end(tiny_base_dir, tiny_model_dir, tiny_data_dir, tmp_path):
+    pool = tmp_path / "pool.txt"
+    lines = [f"Officials in province {i} said talks would resume." for i in range(30)]
+    pool.write_text("\n".join([*lines, "", lines[0]]) + "\n", encoding="utf-8")
+    cfg = parse_config(
+        {
+            "model": {"base_model": str(tiny_base_dir), "max_length": 32, "name": "student"},
+            "data": {"path": str(tiny_data_dir), "pool": str(pool), "max_pool_samples": 24},
+            "training": {
+                "epochs": 1,
+                "batch_size": 8,
+                "learning_rate": 0.01,
+                "teacher": str(tiny_model_dir),
+                "teacher_cache": str(tmp_path / "teacher"),
+                "distill_temperature": 2.0,
+                "distill_alpha": 0.5,
+                "write_report": False,
+            },
+        }
+    )
+    out = train(cfg, output_dir=tmp_path / "student")
+    labeled = read_cache(tmp_path / "teacher")
+    assert len(labeled) == 20 + 24  # the gold training sentences and the sampled pool
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert metrics["train_size"] == 20
+    student = Classifier.from_pretrained(out, backend="torch")
+    assert student.predict_proba(["Talks resumed."]).shape == (1, 5)
