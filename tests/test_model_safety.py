@@ -119,3 +119,22 @@ def test_pickle_only_folder_is_refused(tiny_model_dir, tmp_path, backend):
     (folder / "model.safetensors").unlink()
     with pytest.raises(ValueError, match=r"only pickled weights \(pytorch_model\.bin\)"):
         Classifier.from_pretrained(folder, backend=backend)
+
+
+def test_int8_that_changes_labels_falls_back_to_fp32(tiny_model_dir, fresh_cache, monkeypatch):
+    from conflictnlp import onnx_backend
+
+    kept = json.loads(
+        (ensure_onnx_model(tiny_model_dir, "int8").parent / RECORD).read_text(encoding="utf-8")
+    )
+    assert kept["int8_label_agreement"] >= onnx_backend.MIN_INT8_AGREEMENT
+    assert "fallback" not in kept
+    shutil.rmtree(fresh_cache)
+    # a model whose int8 copy would change too many labels (MPNet's does) runs in fp32
+    monkeypatch.setattr(onnx_backend, "MIN_INT8_AGREEMENT", 1.01)
+    with pytest.warns(UserWarning, match="its fp32 ONNX export is used instead"):
+        clf = Classifier.from_pretrained(tiny_model_dir, backend="onnx")
+    record = json.loads((clf.backend.path.parent / RECORD).read_text(encoding="utf-8"))
+    assert record["fallback"] == "fp32" and record["int8_label_agreement"] <= 1.0
+    fp32 = Classifier.from_pretrained(tiny_model_dir, backend="onnx", onnx_recipe="fp32")
+    np.testing.assert_allclose(clf.predict_proba(TEXTS), fp32.predict_proba(TEXTS), atol=1e-6)
