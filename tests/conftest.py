@@ -19,8 +19,17 @@ os.environ["TOKENIZERS_PARALLELISM"] = "false"
 
 @pytest.fixture(autouse=True, scope="session")
 def _isolated_cache(tmp_path_factory: pytest.TempPathFactory) -> None:
-    """Keep ONNX exports of test models out of the user's cache."""
-    os.environ["CONFLICTNLP_CACHE"] = str(tmp_path_factory.mktemp("cache"))
+    """Keep ONNX exports of test models out of the user's cache.
+
+    Fetched base encoders (``make bases``) stay visible: the isolated cache links to them.
+    """
+    from conflictnlp.base_fetch import bases_dir
+
+    fetched = bases_dir()
+    isolated = tmp_path_factory.mktemp("cache")
+    os.environ["CONFLICTNLP_CACHE"] = str(isolated)
+    if fetched.is_dir():
+        (isolated / "bases").symlink_to(fetched, target_is_directory=True)
 
 
 SENTENCES = {
