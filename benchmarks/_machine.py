@@ -21,6 +21,22 @@ def describe_machine() -> str:
     except (OSError, StopIteration):
         mem = "unknown RAM"
     return (
-        f"{cpu}, {os.cpu_count()} cores, {mem}, Python {platform.python_version()}, "
-        f"{platform.system()} {platform.release()}"
+        f"{cpu} ({_int8_instructions()}), {os.cpu_count()} cores, {mem}, "
+        f"Python {platform.python_version()}, {platform.system()} {platform.release()}"
     )
+
+
+def _int8_instructions() -> str:
+    """The widest SIMD the CPU offers for int8 dot products: it sets the int8 speed-up.
+
+    The same "AMD EPYC, 2 cores" label has covered hosts with AVX-512 VNNI and hosts with
+    only AVX2, and int8 inference is several times faster on the first.
+    """
+    try:
+        flags = set(Path("/proc/cpuinfo").read_text(encoding="utf-8").split())
+    except OSError:
+        return "SIMD unknown"
+    for flag, name in (("avx512_vnni", "AVX-512 VNNI"), ("avx512f", "AVX-512"), ("avx2", "AVX2")):
+        if flag in flags:
+            return name
+    return "no AVX2"

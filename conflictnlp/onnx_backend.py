@@ -38,9 +38,10 @@ _KEEP_FP32_PATTERNS = ("classifier", "pooler")
 _RECIPE_VERSION = "5"
 #: An int8 model is used only if it gives the fp32 model's label on at least this share of
 #: the calibration sentences. Some encoders do not survive int8: all-mpnet-base-v2 has
-#: outlier activations that per-tensor int8 inputs cannot hold (every label became
-#: "other"), where MiniLM keeps 99.2% of its labels. Such a model runs in fp32 instead.
-MIN_INT8_AGREEMENT = 0.98
+#: outlier activations that per-tensor int8 inputs cannot hold (it kept 19% of its labels,
+#: nearly all turned "other"), where the MiniLM models keep 98.6% to 100%. Such a model
+#: runs in fp32 instead.
+MIN_INT8_AGREEMENT = 0.95
 
 
 def cache_root() -> Path:

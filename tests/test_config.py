@@ -12,7 +12,15 @@ CONFIGS = Path(__file__).resolve().parent.parent / "configs"
 
 
 @pytest.mark.parametrize(
-    "name", ["default.yaml", "smoke.yaml", "full.yaml", "accurate.yaml", "distill.yaml"]
+    "name",
+    [
+        "default.yaml",
+        "smoke.yaml",
+        "full.yaml",
+        "accurate.yaml",
+        "distill.yaml",
+        "minilm_real.yaml",
+    ],
 )
 def test_shipped_configs_parse(name):
     config = load_config(CONFIGS / name)
