@@ -97,28 +97,38 @@ def tiny_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return folder
 
 
-@pytest.fixture(scope="session")
-def tiny_base_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A bare, randomly initialised 2-layer BERT encoder with the real tokenizer."""
+def save_tiny_encoder(folder: Path, architecture: str, layers: int, **config: object) -> Path:
+    """Save a bare, randomly initialised encoder (width 32) with the real MiniLM tokenizer.
+
+    ``architecture`` is a transformers model type ("bert", "mpnet"): the same tiny shape
+    for each, so tests can run every code path on encoders other than BERT too.
+    """
     import torch
-    from transformers import AutoTokenizer, BertConfig, BertModel
+    from transformers import AutoConfig, AutoModel, AutoTokenizer
 
     from conflictnlp.base_model import default_encoder_dir
 
     torch.manual_seed(0)
-    folder = tmp_path_factory.mktemp("tiny-base")
     tokenizer = AutoTokenizer.from_pretrained(default_encoder_dir())
-    config = BertConfig(
+    settings = AutoConfig.for_model(
+        architecture,
         vocab_size=tokenizer.vocab_size,
         hidden_size=32,
-        num_hidden_layers=2,
+        num_hidden_layers=layers,
         num_attention_heads=2,
         intermediate_size=64,
-        max_position_embeddings=128,
+        **config,
     )
-    BertModel(config).save_pretrained(folder)
+    AutoModel.from_config(settings).save_pretrained(folder)
     tokenizer.save_pretrained(folder)
     return folder
+
+
+@pytest.fixture(scope="session")
+def tiny_base_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A bare, randomly initialised 2-layer BERT encoder with the real tokenizer."""
+    folder = tmp_path_factory.mktemp("tiny-base")
+    return save_tiny_encoder(folder, "bert", 2, max_position_embeddings=128)
 
 
 @pytest.fixture(scope="session")

@@ -19,26 +19,12 @@ PROBE = ["Rebels shelled the airport.", "The death toll rose to 40.", "Talks res
 
 
 @pytest.fixture(scope="module")
-def tiny_mpnet_base(tmp_path_factory, tiny_base_dir):
+def tiny_mpnet_base(tmp_path_factory):
     """A bare 3-block MPNet encoder (random) with the MiniLM tokenizer's vocabulary."""
-    import torch
-    from transformers import AutoTokenizer, MPNetConfig, MPNetModel
+    from conftest import save_tiny_encoder
 
-    torch.manual_seed(0)
     folder = tmp_path_factory.mktemp("tiny-mpnet")
-    tokenizer = AutoTokenizer.from_pretrained(tiny_base_dir)
-    config = MPNetConfig(
-        vocab_size=tokenizer.vocab_size,
-        hidden_size=32,
-        num_hidden_layers=3,
-        num_attention_heads=2,
-        intermediate_size=64,
-        max_position_embeddings=130,
-        pad_token_id=0,
-    )
-    MPNetModel(config).save_pretrained(folder)
-    tokenizer.save_pretrained(folder)
-    return folder
+    return save_tiny_encoder(folder, "mpnet", 3, max_position_embeddings=130, pad_token_id=0)
 
 
 def _seq_cls(base):
