@@ -23,6 +23,7 @@ import torch
 from conflictnlp.base_model import resolve_model_path
 from conflictnlp.config import TrainConfig
 from conflictnlp.data import load_dataset
+from conflictnlp.torch_backend import model_input_names
 from conflictnlp.training import _build_model
 
 
@@ -73,7 +74,7 @@ def main() -> None:
         cfg.model.base_model = args.base
         cfg.model.lora_layers = None if spec == "all" else int(spec)
         model = _build_model(cfg).train()
-        accepted = model.get_base_model().forward.__code__.co_varnames
+        accepted = model_input_names(model)
         optimizer = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad])
         start = time.perf_counter()
         for batch in batches:
