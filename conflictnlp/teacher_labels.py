@@ -28,10 +28,10 @@ def _text_hash(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:20]
 
 
-def _check_teacher(folder: Path, teacher: Any) -> None:
+def _check_teacher(folder: Path, name: str, model_dir: Path) -> None:
     """One cache folder holds one teacher's labels; mixing two would corrupt the student."""
     meta = folder / _META
-    mine = {"teacher": teacher.name, "fingerprint": fingerprint(teacher.model_dir)}
+    mine = {"teacher": name, "fingerprint": fingerprint(model_dir)}
     if meta.exists():
         saved = json.loads(meta.read_text(encoding="utf-8"))
         if saved.get("fingerprint") != mine["fingerprint"]:
@@ -65,7 +65,9 @@ def teacher_log_probs(
     """The teacher's calibrated log-probabilities for ``texts``, shape ``(n, len(LABELS))``.
 
     Args:
-        teacher: A :class:`~conflictnlp.Classifier` (its int8 ONNX path on a CPU).
+        teacher: A :class:`~conflictnlp.Classifier`, or the name or folder of a model,
+            which is loaded only if some sentence still needs its labels (loading a
+            large teacher can mean a minutes-long ONNX export).
         texts: The sentences, repeats allowed.
         cache_dir: Where the chunks go; labels already there are reused, not recomputed.
         chunk_size: Sentences per chunk file: the most a stopped run can lose.
@@ -75,11 +77,21 @@ def teacher_log_probs(
     from tqdm.auto import tqdm
 
     folder = Path(cache_dir)
-    _check_teacher(folder, teacher)
+    if isinstance(teacher, str | os.PathLike):
+        from .modeling import _resolve_folder
+
+        name, model_dir = str(teacher), _resolve_folder(teacher)
+    else:
+        name, model_dir = teacher.name, teacher.model_dir
+    _check_teacher(folder, name, model_dir)
     done = read_cache(folder)
     hashes = [_text_hash(t) for t in texts]
     todo = list({h: t for h, t in zip(hashes, texts, strict=True) if h not in done}.items())
     first = len(list(folder.glob("chunk-*.npz")))
+    if todo and not hasattr(teacher, "predict_proba"):
+        from .modeling import Classifier
+
+        teacher = Classifier.from_pretrained(model_dir)
     with tqdm(total=len(todo), desc="teacher labels", unit="sent", disable=not progress) as bar:
         for k, start in enumerate(range(0, len(todo), chunk_size)):
             part = todo[start : start + chunk_size]

@@ -182,7 +182,6 @@ def label_with_teacher(cfg: TrainConfig, splits: Any = None) -> tuple[list[str],
         The sentences (gold training sentences first, then the pool) and the teacher's
         log-probabilities for each.
     """
-    from .modeling import Classifier
     from .teacher_labels import teacher_log_probs
 
     if not cfg.training.teacher:
@@ -190,8 +189,7 @@ def label_with_teacher(cfg: TrainConfig, splits: Any = None) -> tuple[list[str],
     splits = splits if splits is not None else load_splits(cfg)
     gold = list(splits["train"]["text"])
     texts = gold + pool_texts(cfg, gold)
-    teacher = Classifier.from_pretrained(cfg.training.teacher)
-    return texts, teacher_log_probs(teacher, texts, teacher_cache_dir(cfg))
+    return texts, teacher_log_probs(cfg.training.teacher, texts, teacher_cache_dir(cfg))
 
 
 def _with_teacher(
