@@ -116,3 +116,46 @@ def test_distillation_end_to_end(tiny_base_dir, tiny_model_dir, tiny_data_dir, t
     assert metrics["train_size"] == 20
     student = Classifier.from_pretrained(out, backend="torch")
     assert student.predict_proba(["Talks resumed."]).shape == (1, 5)
+
+
+def test_a_teacher_given_by_name_loads_only_when_labels_are_missing(
+    tmp_path, tiny_model_dir, monkeypatch
+):
+    from conflictnlp import modeling
+
+    cache = tmp_path / "labels"
+    texts = ["Talks resumed in Doha.", "Rebels shelled the airport."]
+    teacher_log_probs(CountingTeacher(tiny_model_dir), texts, cache, progress=False)
+
+    def no_loading(*args, **kwargs):
+        raise AssertionError("the teacher was loaded although every label was cached")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(modeling.Classifier, "from_pretrained", no_loading)
+        cached = teacher_log_probs(str(tiny_model_dir), texts, cache, progress=False)
+    assert cached.shape == (2, 5)
+    more = teacher_log_probs(
+        str(tiny_model_dir), [*texts, "A new sentence."], cache, progress=False
+    )
+    assert np.isfinite(more).all() and len(read_cache(cache)) == 3
+
+
+def test_label_pool_command(tmp_path, tiny_base_dir, tiny_model_dir, tiny_data_dir, capsys):
+    from conflictnlp.cli import main
+
+    pool = tmp_path / "pool.txt"
+    pool.write_text("The court adjourned.\nA minister resigned.\n", encoding="utf-8")
+    config = tmp_path / "distill.yaml"
+    config.write_text(
+        f"model: {{base_model: '{tiny_base_dir}'}}\n"
+        f"data: {{path: '{tiny_data_dir}', pool: '{pool}'}}\n"
+        f"training: {{teacher: '{tiny_model_dir}', teacher_cache: '{tmp_path / 'labels'}'}}\n",
+        encoding="utf-8",
+    )
+    assert main(["label-pool", "--config", str(config)]) == 0
+    assert "22 sentences labeled by the teacher" in capsys.readouterr().out
+    assert len(read_cache(tmp_path / "labels")) == 22
+    no_teacher = tmp_path / "plain.yaml"
+    no_teacher.write_text(f"data: {{path: '{tiny_data_dir}'}}\n", encoding="utf-8")
+    assert main(["label-pool", "--config", str(no_teacher)]) == 2
+    assert "no training.teacher" in capsys.readouterr().err

@@ -112,3 +112,21 @@ def test_mixed_precision_selection():
     assert mixed_precision("cpu", False) == "no"
     assert mixed_precision("cuda", True) == "bf16"
     assert mixed_precision("cuda", False) == "fp16"
+
+
+def test_temperature_is_fitted_on_logits_and_labels_in_the_same_order(
+    tiny_base_dir, tiny_data_dir, tmp_path
+):
+    # length-grouped batches make the Trainer evaluate out of dataset order
+    from conflictnlp.calibration import fit_temperature
+    from conflictnlp.data import load_dataset
+
+    cfg = tiny_config(tiny_base_dir, tiny_data_dir, epochs=6, group_by_length=True)
+    out = train(cfg, output_dir=tmp_path / "grouped")
+    clf = Classifier.from_pretrained(out, backend="torch")
+    validation = load_dataset(tiny_data_dir, split="validation")
+    saved = clf.settings.temperature
+    logits = np.log(clf.predict_proba(list(validation["text"]))) * saved
+    assert saved == pytest.approx(
+        fit_temperature(logits, np.asarray(validation["label"])), rel=0.02
+    )
