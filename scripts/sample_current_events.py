@@ -9,10 +9,13 @@ The sample mixes two parts in every split, by sentence count:
 Items are sampled whole (their sentences are annotated together, in order); exact and
 near-duplicate sentences (character 4-gram TF-IDF cosine >= 0.85) are dropped.
 
-``--top-up`` runs after the first round of annotation showed accusations (about 3% of
+``--top-up N`` runs after the first round of annotation showed accusations (about 3% of
 sentences) and attacks (about 6%) too rare for 150 of each in the test split: it adds test
 items (2023 onwards) matching accusation and attack keywords, de-duplicated against the
-sample, as one more batch.
+sample, as one more batch. ``--top-up N --split train`` (0.2) does the same for the
+training years, where the 0.2 models were weakest (allegation, diplomatic_move, attack):
+it adds items matching accusation, diplomacy and attack keywords, de-duplicated against
+the whole sample (every split), in batches of ``--chunk`` sentences.
 
 Usage:
     python scripts/sample_current_events.py --source SNAPSHOT --out /tmp/ann
@@ -110,23 +113,29 @@ def _take(
         count += len(items[index])
 
 
+_ACCUSATION = r"\b(accus\w*|alleg\w*|blam\w*|den(y|ies|ied))\b"
+_ATTACK = (
+    r"\b(air ?strikes?|strikes?|attacks?|shell\w*|drones?|missiles?|raids?|clash\w*|bomb\w*)\b"
+)
 TOP_UP_THEMES = {
-    "accusation": (0.6, r"\b(accus\w*|alleg\w*|blam\w*|den(y|ies|ied))\b"),
-    "attack": (
-        0.4,
-        r"\b(air ?strikes?|strikes?|attacks?|shell\w*|drones?|missiles?|raids?|clash\w*|bomb\w*)\b",
-    ),
+    # split: {theme: (share of the top-up, pattern)}
+    "test": {"accusation": (0.6, _ACCUSATION), "attack": (0.4, _ATTACK)},
+    "train": {
+        "accusation": (0.4, _ACCUSATION),
+        "diplomacy": (0.3, THEMES["diplomacy"][1]),
+        "attack": (0.3, _ATTACK),
+    },
 }
 
 
-def top_up(source: str, out: Path, size: int, seed: int) -> None:
-    """Add ``size`` test sentences from accusation- and attack-keyword items as a new batch."""
-    rng = random.Random(seed + 1)
+def top_up(source: str, out: Path, size: int, seed: int, split: str, chunk: int) -> None:
+    """Add ``size`` sentences of ``split`` from keyword-matched items as new batches."""
+    rng = random.Random(seed + 1 if split == "test" else f"{seed}-{split}-top-up")
     sample = [json.loads(line) for line in (out / "sample.jsonl").open(encoding="utf-8")]
     taken = {r["id"].rsplit("/", 1)[0] for r in sample}
     items = []
     for item in iter_items(source, report=BuildReport()):
-        if split_of_year(int(item.date[:4])) != "test" or f"{item.date}/{item.index}" in taken:
+        if split_of_year(int(item.date[:4])) != split or f"{item.date}/{item.index}" in taken:
             continue
         rows = [
             {"id": s.id, "text": s.text, "hash": s.hash, "category": s.category}
@@ -137,27 +146,43 @@ def top_up(source: str, out: Path, size: int, seed: int) -> None:
     rng.shuffle(items)
     picked: list[list[dict]] = []
     used: set[int] = set()
-    for share, pattern in TOP_UP_THEMES.values():
+    for share, pattern in TOP_UP_THEMES[split].values():
         regex = re.compile(pattern, re.I)
         pool = [
             i for i, rows in enumerate(items) if regex.search(" ".join(r["text"] for r in rows))
         ]
         _take(items, pool, int(size * share), used, picked)
-    new = _dedupe([r for r in sample if r["split"] == "test"] + [r for it in picked for r in it])
+    # The test top-up was de-duplicated within its split; a training top-up must also
+    # repeat no validation or test sentence, so it is checked against the whole sample.
+    earlier = [r for r in sample if split == "train" or r["split"] == split]
+    new = _dedupe(earlier + [r for it in picked for r in it])
     known = {r["id"] for r in sample}
-    added = [{**r, "split": "test"} for r in new if r["id"] not in known]
+    added = [{**r, "split": split} for r in new if r["id"] not in known]
     with (out / "sample.jsonl").open("a", encoding="utf-8") as handle:
         handle.writelines(json.dumps(r) + "\n" for r in added)
-    number = len(list(out.glob("batch_*.tsv"))) + 1
     by_item: dict[str, list[dict]] = {}
     for r in added:
         by_item.setdefault(r["id"].rsplit("/", 1)[0], []).append(r)
-    lines = []
-    for key, rows in by_item.items():
-        lines.append(f"# item {key}")
-        lines.extend(f"{r['id']}\t{r['text']}" for r in rows)
-    (out / f"batch_{number:02d}.tsv").write_text("\n".join(lines) + "\n", encoding="utf-8")
-    print(f"top-up: {len(added)} test sentences in batch_{number:02d}.tsv")
+    number = len(list(out.glob("batch_*.tsv")))
+    written = _write_batches(out, list(by_item.values()), chunk, number + 1)
+    print(f"top-up: {len(added)} {split} sentences in {', '.join(written)}")
+
+
+def _write_batches(out: Path, items: list[list[dict]], chunk: int, first: int) -> list[str]:
+    """Write items whole, in order, into batch files of about ``chunk`` sentences each."""
+    names: list[str] = []
+    batch: list[str] = []
+    count = 0
+    for rows in items:
+        batch.append(f"# item {rows[0]['id'].rsplit('/', 1)[0]}")
+        batch.extend(f"{r['id']}\t{r['text']}" for r in rows)
+        count += len(rows)
+        if count >= chunk or rows is items[-1]:
+            name = f"batch_{first + len(names):02d}.tsv"
+            (out / name).write_text("\n".join(batch) + "\n", encoding="utf-8")
+            names.append(name)
+            batch, count = [], 0
+    return names
 
 
 def main() -> None:
@@ -166,10 +191,11 @@ def main() -> None:
     parser.add_argument("--out", required=True, help="work folder for the annotation batches")
     parser.add_argument("--chunk", type=int, default=1050, help="sentences per annotation batch")
     parser.add_argument("--seed", type=int, default=13)
-    parser.add_argument("--top-up", type=int, metavar="N", help="add N test sentences (see above)")
+    parser.add_argument("--top-up", type=int, metavar="N", help="add N sentences (see above)")
+    parser.add_argument("--split", default="test", choices=sorted(TOP_UP_THEMES))
     args = parser.parse_args()
     if args.top_up:
-        top_up(args.source, Path(args.out), args.top_up, args.seed)
+        top_up(args.source, Path(args.out), args.top_up, args.seed, args.split, args.chunk)
         return
     rng = random.Random(args.seed)
 
@@ -217,20 +243,7 @@ def main() -> None:
             by_item.setdefault(r["id"].rsplit("/", 1)[0], []).append(r)
     item_keys = list(by_item)
     rng.shuffle(item_keys)
-    batch: list[str] = []
-    number = 0
-    count = 0
-    for key in item_keys:
-        batch.append(f"# item {key}")
-        batch.extend(f"{r['id']}\t{r['text']}" for r in by_item[key])
-        count += len(by_item[key])
-        if count >= args.chunk:
-            number += 1
-            (out / f"batch_{number:02d}.tsv").write_text("\n".join(batch) + "\n", encoding="utf-8")
-            batch, count = [], 0
-    if batch:
-        number += 1
-        (out / f"batch_{number:02d}.tsv").write_text("\n".join(batch) + "\n", encoding="utf-8")
+    number = len(_write_batches(out, [by_item[key] for key in item_keys], args.chunk, 1))
     years = Counter(r["id"][:4] for rows in chosen.values() for r in rows)
     print("batches:", number, "years:", dict(sorted(years.items())))
 
