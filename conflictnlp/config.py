@@ -113,6 +113,13 @@ class TrainingConfig:
         default=False,
         metadata={"help": "Batch sentences of similar length together (less padding)."},
     )
+    cache_frozen_blocks: bool = field(
+        default=False,
+        metadata={
+            "help": "With model.lora_layers: run the frozen blocks below the trained ones "
+            "once and replay their outputs in every epoch (their dropout is then off)."
+        },
+    )
     teacher: str | None = field(
         default=None,
         metadata={

@@ -8,6 +8,7 @@ through ``accelerate launch -m conflictnlp.cli train ...``.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import shutil
@@ -230,6 +231,28 @@ def _with_teacher(
     return datasets.concatenate_datasets([gold_rows, pool_rows])
 
 
+def _cache_frozen_blocks(
+    cfg: TrainConfig, model: Any, encoded: dict[str, Any], collator: Any, keep: list[str]
+) -> tuple[dict[str, Any], Any, Any]:
+    """Run the frozen blocks once over the training and validation rows (see
+    ``frozen_blocks``); return the rows pointing at their cached states, the collator that
+    adds them to batches, and the context in which the model replays them."""
+    from .frozen_blocks import FrozenBlockCache, ReplayCollator
+
+    if cfg.model.method != "lora" or cfg.model.lora_layers is None:
+        raise ValueError(
+            "training.cache_frozen_blocks needs frozen blocks: set model.method: lora and "
+            "model.lora_layers (the number of top blocks that train)."
+        )
+    cache = FrozenBlockCache(model, cfg.model.lora_layers)
+    inputs = keep[:-1]  # the model's inputs, without the label
+    for name in ("train", "validation"):
+        encoded[name] = cache.add_dataset(
+            encoded[name], collator, cfg.training.eval_batch_size, inputs
+        )
+    return encoded, ReplayCollator(collator, cache), cache.replay()
+
+
 def _compute_metrics(eval_pred: Any) -> dict[str, float]:
     from sklearn.metrics import accuracy_score, f1_score
 
@@ -308,6 +331,10 @@ def train(
     }
     if cfg.training.teacher:
         encoded["train"] = _with_teacher(cfg, splits, encoded["train"], encoder, keep)
+    collator: Any = DataCollatorWithPadding(tokenizer)
+    replay: Any = contextlib.nullcontext()
+    if cfg.training.cache_frozen_blocks:
+        encoded, collator, replay = _cache_frozen_blocks(cfg, model, encoded, collator, keep)
 
     # 4. Trainer.
     precision = _detect_precision()
@@ -360,22 +387,22 @@ def train(
             args=args,
             train_dataset=encoded["train"],
             eval_dataset=encoded["validation"],
-            data_collator=DataCollatorWithPadding(tokenizer),
+            data_collator=collator,
             compute_metrics=_compute_metrics,
             **extra,
         )
-        try:
-            trainer.train(resume_from_checkpoint=True if resume else None)
-        except KeyboardInterrupt:
-            raise KeyboardInterrupt(_interrupted_note(checkpoints)) from None
-    train_seconds = time.perf_counter() - started
-
-    # 5. Calibrate: one temperature fitted on validation logits.
+        with replay:
+            try:
+                trainer.train(resume_from_checkpoint=True if resume else None)
+            except KeyboardInterrupt:
+                raise KeyboardInterrupt(_interrupted_note(checkpoints)) from None
+            train_seconds = time.perf_counter() - started
+            # 5. Calibrate: one temperature fitted on validation logits. Labels come from
+            # the same pass as the logits: with length-grouped batches the Trainer
+            # evaluates in its own order, not the dataset's.
+            val_pass = trainer.predict(encoded["validation"])
     from .calibration import fit_temperature
 
-    # Labels from the same pass as the logits: with length-grouped batches the Trainer
-    # evaluates in its own order, not the dataset's.
-    val_pass = trainer.predict(encoded["validation"])
     temperature = fit_temperature(
         np.asarray(val_pass.predictions), np.asarray(val_pass.label_ids, dtype=np.int64)
     )

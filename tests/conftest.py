@@ -132,6 +132,13 @@ def tiny_base_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
+def tiny_mpnet_base(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A bare 3-block MPNet encoder (random) with the MiniLM tokenizer's vocabulary."""
+    folder = tmp_path_factory.mktemp("tiny-mpnet")
+    return save_tiny_encoder(folder, "mpnet", 3, max_position_embeddings=130, pad_token_id=0)
+
+
+@pytest.fixture(scope="session")
 def tiny_model_dir(tmp_path_factory: pytest.TempPathFactory, tiny_base_dir: Path) -> Path:
     """A saved conflictnlp model folder (full weights) with a random tiny classifier."""
     import torch

@@ -18,15 +18,6 @@ from conflictnlp.training import _trained_modules, lora_targets
 PROBE = ["Rebels shelled the airport.", "The death toll rose to 40.", "Talks resumed."]
 
 
-@pytest.fixture(scope="module")
-def tiny_mpnet_base(tmp_path_factory):
-    """A bare 3-block MPNet encoder (random) with the MiniLM tokenizer's vocabulary."""
-    from conftest import save_tiny_encoder
-
-    folder = tmp_path_factory.mktemp("tiny-mpnet")
-    return save_tiny_encoder(folder, "mpnet", 3, max_position_embeddings=130, pad_token_id=0)
-
-
 def _seq_cls(base):
     from transformers import AutoModelForSequenceClassification
 
