@@ -117,20 +117,35 @@ _ACCUSATION = r"\b(accus\w*|alleg\w*|blam\w*|den(y|ies|ied))\b"
 _ATTACK = (
     r"\b(air ?strikes?|strikes?|attacks?|shell\w*|drones?|missiles?|raids?|clash\w*|bomb\w*)\b"
 )
-TOP_UP_THEMES = {
-    # split: {theme: (share of the top-up, pattern)}
-    "test": {"accusation": (0.6, _ACCUSATION), "attack": (0.4, _ATTACK)},
-    "train": {
-        "accusation": (0.4, _ACCUSATION),
-        "diplomacy": (0.3, THEMES["diplomacy"][1]),
-        "attack": (0.3, _ATTACK),
-    },
+TOP_UP_ROUNDS = {
+    # round: (split, {theme: (share of the top-up, pattern)})
+    "test": ("test", {"accusation": (0.6, _ACCUSATION), "attack": (0.4, _ATTACK)}),
+    "train": (
+        "train",
+        {
+            "accusation": (0.4, _ACCUSATION),
+            "diplomacy": (0.3, THEMES["diplomacy"][1]),
+            "attack": (0.3, _ATTACK),
+        },
+    ),
+    # the second training round adds politics and courts: the ordinary sentences that
+    # look like conflict news and must stay `other`
+    "train-2": (
+        "train",
+        {
+            "accusation": (0.3, _ACCUSATION),
+            "diplomacy": (0.25, THEMES["diplomacy"][1]),
+            "attack": (0.25, _ATTACK),
+            "politics_law": (0.2, THEMES["politics_law"][1]),
+        },
+    ),
 }
 
 
-def top_up(source: str, out: Path, size: int, seed: int, split: str, chunk: int) -> None:
-    """Add ``size`` sentences of ``split`` from keyword-matched items as new batches."""
-    rng = random.Random(seed + 1 if split == "test" else f"{seed}-{split}-top-up")
+def top_up(source: str, out: Path, size: int, seed: int, round_name: str, chunk: int) -> None:
+    """Add ``size`` sentences from keyword-matched items of a round's split as new batches."""
+    split, themes = TOP_UP_ROUNDS[round_name]
+    rng = random.Random(seed + 1 if round_name == "test" else f"{seed}-{round_name}-top-up")
     sample = [json.loads(line) for line in (out / "sample.jsonl").open(encoding="utf-8")]
     taken = {r["id"].rsplit("/", 1)[0] for r in sample}
     items = []
@@ -146,7 +161,7 @@ def top_up(source: str, out: Path, size: int, seed: int, split: str, chunk: int)
     rng.shuffle(items)
     picked: list[list[dict]] = []
     used: set[int] = set()
-    for share, pattern in TOP_UP_THEMES[split].values():
+    for share, pattern in themes.values():
         regex = re.compile(pattern, re.I)
         pool = [
             i for i, rows in enumerate(items) if regex.search(" ".join(r["text"] for r in rows))
@@ -192,10 +207,10 @@ def main() -> None:
     parser.add_argument("--chunk", type=int, default=1050, help="sentences per annotation batch")
     parser.add_argument("--seed", type=int, default=13)
     parser.add_argument("--top-up", type=int, metavar="N", help="add N sentences (see above)")
-    parser.add_argument("--split", default="test", choices=sorted(TOP_UP_THEMES))
+    parser.add_argument("--round", default="test", choices=sorted(TOP_UP_ROUNDS))
     args = parser.parse_args()
     if args.top_up:
-        top_up(args.source, Path(args.out), args.top_up, args.seed, args.split, args.chunk)
+        top_up(args.source, Path(args.out), args.top_up, args.seed, args.round, args.chunk)
         return
     rng = random.Random(args.seed)
 

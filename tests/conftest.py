@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -81,6 +82,29 @@ def labeled_rows() -> list[dict]:
                 }
             )
     return rows
+
+
+def quick_lora_config(base: Path, data_dir: Path, **overrides: dict) -> Any:
+    """One epoch of LoRA on a tiny encoder: the recipe the architecture tests share.
+
+    ``overrides`` update the config's sections (``model={...}``, ``training={...}``).
+    """
+    from conflictnlp.config import parse_config
+
+    raw: dict[str, dict] = {
+        "model": {"base_model": str(base), "max_length": 32},
+        "data": {"path": str(data_dir)},
+        "training": {
+            "epochs": 1,
+            "batch_size": 8,
+            "learning_rate": 0.01,
+            "group_by_length": True,
+            "write_report": False,
+        },
+    }
+    for section, values in overrides.items():
+        raw[section].update(values)
+    return parse_config(raw)
 
 
 @pytest.fixture(scope="session")

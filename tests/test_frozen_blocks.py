@@ -132,7 +132,7 @@ def test_a_config_without_frozen_blocks_is_refused(tiny_base_dir, tiny_data_dir,
 def test_training_with_the_cache_matches_the_plain_run(tiny_data_dir, tmp_path):
     """The same recipe with and without the cache, on an encoder without dropout (the
     only thing the cache changes): both runs learn the same adapters."""
-    from conftest import save_tiny_encoder
+    from conftest import quick_lora_config, save_tiny_encoder
     from safetensors.torch import load_file
 
     base = save_tiny_encoder(
@@ -146,24 +146,11 @@ def test_training_with_the_cache_matches_the_plain_run(tiny_data_dir, tmp_path):
     )
 
     def run(cache: bool):
-        cfg = parse_config(
-            {
-                "model": {
-                    "base_model": str(base),
-                    "max_length": 32,
-                    "lora_layers": 1,
-                    "lora_dropout": 0.0,
-                },
-                "data": {"path": str(tiny_data_dir)},
-                "training": {
-                    "epochs": 1,
-                    "batch_size": 8,
-                    "learning_rate": 0.01,
-                    "group_by_length": True,
-                    "write_report": False,
-                    "cache_frozen_blocks": cache,
-                },
-            }
+        cfg = quick_lora_config(
+            base,
+            tiny_data_dir,
+            model={"lora_layers": 1, "lora_dropout": 0.0},
+            training={"cache_frozen_blocks": cache},
         )
         return train(cfg, output_dir=tmp_path / str(cache))
 

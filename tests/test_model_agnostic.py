@@ -11,7 +11,6 @@ from tokenizers import Tokenizer
 from tokenizers.models import WordLevel
 
 from conflictnlp import Classifier, train
-from conflictnlp.config import parse_config
 from conflictnlp.encoding import pad_token_id
 from conflictnlp.training import _trained_modules, lora_targets
 
@@ -61,19 +60,9 @@ def test_pad_id_comes_from_the_tokenizer():
 
 @pytest.fixture(scope="module")
 def mpnet_run(tiny_mpnet_base, tiny_data_dir, tmp_path_factory):
-    cfg = parse_config(
-        {
-            "model": {"base_model": str(tiny_mpnet_base), "max_length": 32, "lora_layers": 2},
-            "data": {"path": str(tiny_data_dir)},
-            "training": {
-                "epochs": 1,
-                "batch_size": 8,
-                "learning_rate": 0.01,
-                "group_by_length": True,
-                "write_report": False,
-            },
-        }
-    )
+    from conftest import quick_lora_config
+
+    cfg = quick_lora_config(tiny_mpnet_base, tiny_data_dir, model={"lora_layers": 2})
     return train(cfg, output_dir=tmp_path_factory.mktemp("mpnet-run"))
 
 
