@@ -2,8 +2,10 @@
 
 The numbers that planned `configs/accurate.yaml` (docs/results.md, "Training the teacher
 on 2 CPU cores"): the real training sentences' token lengths, training sentences per
-second with LoRA on every block or only the top N (``model.lora_layers``), and the
-forward pass alone. Random batches of real training sentences, PyTorch fp32.
+second with LoRA on every block or only the top N (``model.lora_layers``), the same
+with the frozen blocks' outputs cached (``training.cache_frozen_blocks``: the cost of the
+one pass that fills the cache, then of each replayed step), and the forward pass alone.
+Random batches of real training sentences, PyTorch fp32; one untimed warm-up step first.
 
 Usage:
     python benchmarks/training_step_speed.py --source current-events-context \\
@@ -23,8 +25,26 @@ import torch
 from conflictnlp.base_model import resolve_model_path
 from conflictnlp.config import TrainConfig
 from conflictnlp.data import load_dataset
+from conflictnlp.frozen_blocks import FROZEN_HIDDEN, FrozenBlockCache
 from conflictnlp.torch_backend import model_input_names
 from conflictnlp.training import _build_model
+
+
+def _train_rate(model: torch.nn.Module, batches: list[dict]) -> float:
+    """Training sentences per second over ``batches``, after one untimed warm-up step."""
+    optimizer = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad])
+
+    def step(batch: dict) -> None:
+        labels = torch.zeros(len(batch["input_ids"]), dtype=torch.long)
+        model(**batch, labels=labels).loss.backward()
+        optimizer.step()
+        optimizer.zero_grad()
+
+    step(batches[0])
+    start = time.perf_counter()
+    for batch in batches:
+        step(batch)
+    return sum(len(b["input_ids"]) for b in batches) / (time.perf_counter() - start)
 
 
 def main() -> None:
@@ -67,6 +87,7 @@ def main() -> None:
             "max": int(lengths.max()),
         },
         "train_sentences_per_second": {},
+        "frozen_pass_sentences_per_second": {},
     }
     model = None
     for spec in args.layers.split(","):
@@ -75,23 +96,32 @@ def main() -> None:
         cfg.model.lora_layers = None if spec == "all" else int(spec)
         model = _build_model(cfg).train()
         accepted = model_input_names(model)
-        optimizer = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad])
-        start = time.perf_counter()
-        for batch in batches:
-            inputs = {k: v for k, v in batch.items() if k in accepted}
-            labels = torch.zeros(len(batch["input_ids"]), dtype=torch.long)
-            model(**inputs, labels=labels).loss.backward()
-            optimizer.step()
-            optimizer.zero_grad()
-        rate = len(picked) / (time.perf_counter() - start)
+        inputs = [{k: v for k, v in batch.items() if k in accepted} for batch in batches]
+        rate = _train_rate(model, inputs)
         results["train_sentences_per_second"][f"lora_{spec}"] = rate
         print(f"LoRA on {spec} blocks: {rate:.1f} training sentences/s", flush=True)
+        if spec == "all":
+            continue
+        cache = FrozenBlockCache(model, int(spec))
+        start = time.perf_counter()
+        rows = [list(cache.add([batch])) for batch in inputs]
+        fill = len(picked) / (time.perf_counter() - start)
+        results["frozen_pass_sentences_per_second"][f"lora_{spec}"] = fill
+        replayed = [
+            {**batch, FROZEN_HIDDEN: cache.padded(r, batch["attention_mask"])}
+            for batch, r in zip(inputs, rows, strict=True)
+        ]
+        model.train()
+        with cache.replay():
+            rate = _train_rate(model, replayed)
+        results["train_sentences_per_second"][f"lora_{spec}_cached"] = rate
+        print(f"  cached: {fill:.1f} sentences/s to fill, {rate:.1f} training sentences/s")
     assert model is not None
     model.eval()
     with torch.inference_mode():
         start = time.perf_counter()
-        for batch in batches:
-            model(**{k: v for k, v in batch.items() if k in accepted})
+        for batch in inputs:
+            model(**batch)
         results["forward_sentences_per_second"] = len(picked) / (time.perf_counter() - start)
     print(f"forward only: {results['forward_sentences_per_second']:.1f} sentences/s")
     print(f"tokens: {results['tokens']}")
