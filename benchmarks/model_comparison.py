@@ -9,6 +9,7 @@ paired bootstrap of the macro-F1 difference. `docs/results.md` quotes the output
 Usage:
     python benchmarks/model_comparison.py --source current-events-context \\
         --model old-default=runs/old_default --model accurate --model default \\
+        [--model accurate-0.2=runs/accurate_0.2 --pair accurate=accurate-0.2] \\
         --out docs/results/model_comparison.json
 """
 
@@ -19,6 +20,7 @@ import json
 from pathlib import Path
 
 from conflictnlp import Classifier, evaluate, load_dataset
+from conflictnlp.metrics import paired_bootstrap
 
 
 def _named(spec: str) -> tuple[str, str]:
@@ -35,6 +37,13 @@ def main() -> None:
         action="append",
         required=True,
         help="NAME=PATH or a shipped name; first is the baseline",
+    )
+    parser.add_argument(
+        "--pair",
+        action="append",
+        default=[],
+        metavar="NEW=OLD",
+        help="also a paired bootstrap of NEW minus OLD (model names), e.g. a retrained model",
     )
     parser.add_argument("--out", required=True, type=Path)
     parser.add_argument(
@@ -78,7 +87,19 @@ def main() -> None:
             }
             for c in report.comparisons
         }
-        results["splits"][split] = {"models": per_model, "versus_baseline": versus}
+        predictions = {r.name: r.probs.argmax(axis=1) for r in report.results}
+        pairs = {}
+        for spec in args.pair:
+            new, _, old = spec.partition("=")
+            test = paired_bootstrap(report.y_true, predictions[new], predictions[old])
+            pairs[f"{new} - {old}"] = {k: test[k] for k in ("difference", "ci95", "p_value")}
+            low, high = test["ci95"]
+            print(f"  {new} - {old}: {test['difference']:+.3f} [{low:+.3f}, {high:+.3f}]")
+        results["splits"][split] = {
+            "models": per_model,
+            "versus_baseline": versus,
+            "pairs": pairs,
+        }
         print(f"\n{split} (n={len(data)})")
         for name, m in per_model.items():
             low, high = m["macro_f1_ci95"]
