@@ -153,20 +153,24 @@ def load_splits(cfg: TrainConfig) -> Any:
 
 
 def pool_texts(cfg: TrainConfig, gold_texts: list[str]) -> list[str]:
-    """The pool sentences a distillation run uses: the configured pool less the gold
-    sentences, sampled (seeded) down to ``data.max_pool_samples``."""
+    """The pool sentences a distillation run uses: the configured pool sampled (seeded)
+    down to ``data.max_pool_samples``, less the gold sentences.
+
+    Sampling comes first so that the sample does not depend on the gold data: annotating
+    more sentences removes those from the pool and leaves the rest of the sample, and so
+    the teacher's cached labels, as they were.
+    """
     if not cfg.data.pool:
         return []
     from .data import load_pool
 
-    known = set(gold_texts)
     pool = load_pool(cfg.data.pool, cfg.data.real_news, cfg.data.pool_last_year)
-    pool = [text for text in pool if text not in known]
     limit = cfg.data.max_pool_samples
     if limit is not None and limit < len(pool):
         picked = np.random.default_rng(cfg.training.seed).choice(len(pool), limit, replace=False)
         pool = [pool[i] for i in sorted(picked)]
-    return pool
+    known = set(gold_texts)
+    return [text for text in pool if text not in known]
 
 
 def teacher_cache_dir(cfg: TrainConfig) -> Path:

@@ -10,8 +10,13 @@ Outputs: conflictnlp/resources/data/current_events/{train,validation,test}.tsv (
 hashes, no text) and a JSON summary (counts, kappa per split, disagreement pairs,
 countries mentioned) for docs/datacard.md.
 
+A work folder lives on one machine; ``--rebuild-from SNAPSHOT`` recreates it from the
+shipped label files and the snapshot (sample.jsonl, and both annotators' labels and the
+rulings as ``shipped.tsv``), so that a later round of annotation can be added to it.
+
 Usage:
     python scripts/assemble_current_events.py --work /tmp/ann --summary docs/results/current_events_annotation.json
+    python scripts/assemble_current_events.py --work /tmp/ann --rebuild-from /path/to/snapshot
 """
 
 from __future__ import annotations
@@ -133,6 +138,62 @@ def prepare_adjudication(work: Path, batch: str, seed: int = 7) -> int:
     return len(blocks)
 
 
+def rebuild_work(source: Path, work: Path) -> int:
+    """Recreate a work folder from the shipped labels and the snapshot; return its size.
+
+    The shipped rows keep both annotators' labels and the ruling, so ``main`` run on the
+    rebuilt folder writes the same label files again (an agreed alternative label is given
+    to both annotators, a ruled one to the adjudicator).
+    """
+    from conflictnlp.data.current_events import BuildReport, item_sentences, iter_items, read_labels
+
+    shipped = {row["id"]: (split, row) for split, rows in read_labels().items() for row in rows}
+    dates = {sentence_id.split("/", 1)[0] for sentence_id in shipped}
+    sample = []
+    for item in iter_items(source, dates, BuildReport()):
+        for sentence in item_sentences(item):
+            if sentence.id in shipped:
+                split, row = shipped[sentence.id]
+                if sentence.hash != row["hash"]:
+                    raise ValueError(f"{sentence.id}: the snapshot's text does not match its hash")
+                sample.append(
+                    {
+                        "id": sentence.id,
+                        "text": sentence.text,
+                        "hash": sentence.hash,
+                        "category": sentence.category,
+                        "split": split,
+                    }
+                )
+    missing = set(shipped) - {r["id"] for r in sample}
+    if missing:
+        raise ValueError(
+            f"{len(missing)} shipped labels not in {source}, e.g. {sorted(missing)[:5]}"
+        )
+    work.mkdir(parents=True, exist_ok=True)
+    (work / "sample.jsonl").write_text(
+        "".join(json.dumps(r) + "\n" for r in sample), encoding="utf-8"
+    )
+    rows = [row for _, row in shipped.values()]
+    agreed_alt = {r["id"]: r["label_alt"] if r["adjudicated"] == "false" else "" for r in rows}
+    for folder, column in (("A", "annotator_a"), ("B", "annotator_b")):
+        (work / folder).mkdir(exist_ok=True)
+        (work / folder / "shipped.tsv").write_text(
+            "".join(f"{r['id']}\t{r[column]}\t{agreed_alt[r['id']]}\n" for r in rows),
+            encoding="utf-8",
+        )
+    (work / "adjudication").mkdir(exist_ok=True)
+    (work / "adjudication" / "shipped.tsv").write_text(
+        "".join(
+            f"{r['id']}\t{r['label']}\t{r['label_alt']}\n"
+            for r in rows
+            if r["adjudicated"] == "true"
+        ),
+        encoding="utf-8",
+    )
+    return len(sample)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--work", required=True, type=Path)
@@ -140,7 +201,16 @@ def main() -> None:
     parser.add_argument(
         "--prepare-adjudication", metavar="BATCH", help="write disagreements_BATCH.txt and stop"
     )
+    parser.add_argument(
+        "--rebuild-from",
+        metavar="SNAPSHOT",
+        type=Path,
+        help="recreate the work folder from the shipped labels and the snapshot, and stop",
+    )
     args = parser.parse_args()
+    if args.rebuild_from:
+        print(f"{rebuild_work(args.rebuild_from, args.work)} sentences in {args.work}")
+        return
     if args.prepare_adjudication:
         count = prepare_adjudication(args.work, args.prepare_adjudication)
         print(f"{count} disagreements in batch {args.prepare_adjudication}")

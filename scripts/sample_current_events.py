@@ -17,6 +17,12 @@ training years, where the 0.2 models were weakest (allegation, diplomatic_move, 
 it adds items matching accusation, diplomacy and attack keywords, de-duplicated against
 the whole sample (every split), in batches of ``--chunk`` sentences.
 
+``--top-up N --round train-3 --uncertain-by MODEL`` (0.4) chooses by a model instead of
+keywords (uncertainty sampling): every training-year item not yet in the sample is scored
+by MODEL, and the items whose least certain sentence has the smallest margin between the
+model's two top labels are taken first. Those are the sentences the shipped models get
+wrong most, above all the ordinary ones they give a conflict label.
+
 Usage:
     python scripts/sample_current_events.py --source SNAPSHOT --out /tmp/ann
 """
@@ -139,14 +145,13 @@ TOP_UP_ROUNDS = {
             "politics_law": (0.2, THEMES["politics_law"][1]),
         },
     ),
+    # the third (0.4) is chosen by a model's uncertainty (--uncertain-by), no keywords
+    "train-3": ("train", {}),
 }
 
 
-def top_up(source: str, out: Path, size: int, seed: int, round_name: str, chunk: int) -> None:
-    """Add ``size`` sentences from keyword-matched items of a round's split as new batches."""
-    split, themes = TOP_UP_ROUNDS[round_name]
-    rng = random.Random(seed + 1 if round_name == "test" else f"{seed}-{round_name}-top-up")
-    sample = [json.loads(line) for line in (out / "sample.jsonl").open(encoding="utf-8")]
+def _unsampled_items(source: str, split: str, sample: list[dict]) -> list[list[dict]]:
+    """The items of ``split`` with no sentence in the sample yet, as sentence rows."""
     taken = {r["id"].rsplit("/", 1)[0] for r in sample}
     items = []
     for item in iter_items(source, report=BuildReport()):
@@ -158,9 +163,51 @@ def top_up(source: str, out: Path, size: int, seed: int, round_name: str, chunk:
         ]
         if rows:
             items.append(rows)
+    return items
+
+
+def _by_uncertainty(items: list[list[dict]], model: str, known: set[str]) -> list[int]:
+    """Item indices, least certain first: an item counts by its smallest top-two margin.
+
+    Items holding a sentence already labeled elsewhere (stock phrases recur) are left out.
+    """
+    import numpy as np
+
+    from conflictnlp import Classifier
+
+    keep = [i for i, rows in enumerate(items) if not any(r["hash"] in known for r in rows)]
+    texts = [r["text"] for i in keep for r in items[i]]
+    probs = Classifier.from_pretrained(model).predict_proba(texts, batch_size=64)
+    top2 = np.sort(probs, axis=1)[:, -2:]
+    margins = top2[:, 1] - top2[:, 0]
+    scores, start = [], 0
+    for i in keep:
+        scores.append(float(margins[start : start + len(items[i])].min()))
+        start += len(items[i])
+    return [keep[j] for j in np.argsort(scores, kind="stable")]
+
+
+def top_up(
+    source: str,
+    out: Path,
+    size: int,
+    seed: int,
+    round_name: str,
+    chunk: int,
+    uncertain_by: str | None = None,
+) -> None:
+    """Add ``size`` sentences of a round's split as new batches: keyword-matched items, or
+    with ``uncertain_by`` the items that model is least sure of."""
+    split, themes = TOP_UP_ROUNDS[round_name]
+    rng = random.Random(seed + 1 if round_name == "test" else f"{seed}-{round_name}-top-up")
+    sample = [json.loads(line) for line in (out / "sample.jsonl").open(encoding="utf-8")]
+    items = _unsampled_items(source, split, sample)
     rng.shuffle(items)
     picked: list[list[dict]] = []
     used: set[int] = set()
+    if uncertain_by:
+        known = {r["hash"] for r in sample}
+        _take(items, _by_uncertainty(items, uncertain_by, known), size, used, picked)
     for share, pattern in themes.values():
         regex = re.compile(pattern, re.I)
         pool = [
@@ -208,9 +255,22 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=13)
     parser.add_argument("--top-up", type=int, metavar="N", help="add N sentences (see above)")
     parser.add_argument("--round", default="test", choices=sorted(TOP_UP_ROUNDS))
+    parser.add_argument(
+        "--uncertain-by", metavar="MODEL", help="choose the top-up by this model's uncertainty"
+    )
     args = parser.parse_args()
     if args.top_up:
-        top_up(args.source, Path(args.out), args.top_up, args.seed, args.round, args.chunk)
+        if (args.round == "train-3") != bool(args.uncertain_by):
+            parser.error("--round train-3 and --uncertain-by MODEL go together")
+        top_up(
+            args.source,
+            Path(args.out),
+            args.top_up,
+            args.seed,
+            args.round,
+            args.chunk,
+            args.uncertain_by,
+        )
         return
     rng = random.Random(args.seed)
 

@@ -118,6 +118,26 @@ def test_distillation_end_to_end(tiny_base_dir, tiny_model_dir, tiny_data_dir, t
     assert student.predict_proba(["Talks resumed."]).shape == (1, 5)
 
 
+def test_more_gold_data_leaves_the_rest_of_the_pool_sample_alone(tmp_path):
+    """The teacher's cached pool labels stay valid when more sentences are annotated."""
+    from conflictnlp.training import pool_texts
+
+    pool = tmp_path / "pool.txt"
+    lines = [f"Officials in province {i} said talks would resume." for i in range(40)]
+    pool.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    cfg = parse_config(
+        {
+            "data": {"pool": str(pool), "max_pool_samples": 25},
+            "training": {"teacher": "accurate"},
+        }
+    )
+    before = pool_texts(cfg, ["Rebels shelled the airport."])
+    annotated = before[3]
+    after = pool_texts(cfg, ["Rebels shelled the airport.", annotated])
+    assert len(before) == 25
+    assert after == [text for text in before if text != annotated]
+
+
 def test_a_teacher_given_by_name_loads_only_when_labels_are_missing(
     tmp_path, tiny_model_dir, monkeypatch
 ):
