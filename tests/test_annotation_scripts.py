@@ -1,0 +1,62 @@
+"""The annotation work-folder scripts: a folder rebuilt from the shipped labels and the
+snapshot must assemble back into the same label files, or a new round would silently
+rewrite the old ones."""
+
+from __future__ import annotations
+
+import importlib.util
+import shutil
+import sys
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from conflictnlp.data import current_events as ce
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+def _script(name: str):
+    spec = importlib.util.spec_from_file_location(name, ROOT / "scripts" / f"{name}.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_a_rebuilt_work_folder_assembles_into_the_same_label_files(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    labels = tmp_path / "labels"
+    shutil.copytree(FIXTURES / "current_events_labels", labels)
+    assemble = _script("assemble_current_events")
+    monkeypatch.setattr(ce, "labels_dir", lambda: labels)
+    monkeypatch.setattr(assemble, "labels_dir", lambda: labels)
+    monkeypatch.setattr(assemble, "_countries", lambda texts: Counter())  # needs pycountry
+    work = tmp_path / "work"
+
+    count = assemble.rebuild_work(FIXTURES / "current_events", work)
+
+    before = {p.name: p.read_bytes() for p in labels.glob("*.tsv")}
+    assert count == sum(len(rows) for rows in ce.read_labels(labels).values())
+    assert (work / "adjudication" / "shipped.tsv").read_text(encoding="utf-8").strip()
+    summary = tmp_path / "summary.json"
+    monkeypatch.setattr(sys, "argv", ["assemble", "--work", str(work), "--summary", str(summary)])
+    assemble.main()
+    assert {p.name: p.read_bytes() for p in labels.glob("*.tsv")} == before
+    assert summary.is_file()
+
+
+def test_rebuilding_from_another_snapshot_fails_by_id(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    snapshot = tmp_path / "snapshot"
+    shutil.copytree(FIXTURES / "current_events", snapshot)
+    day = next(snapshot.rglob("2021-*.yaml"))
+    day.unlink()
+    assemble = _script("assemble_current_events")
+    monkeypatch.setattr(ce, "labels_dir", lambda: FIXTURES / "current_events_labels")
+    with pytest.raises(ValueError, match=r"shipped labels not in .*2021-"):
+        assemble.rebuild_work(snapshot, tmp_path / "work")
