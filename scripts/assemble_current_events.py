@@ -177,21 +177,21 @@ def rebuild_work(source: Path, work: Path) -> int:
     rows = [row for _, row in shipped.values()]
     agreed_alt = {r["id"]: r["label_alt"] if r["adjudicated"] == "false" else "" for r in rows}
     for folder, column in (("A", "annotator_a"), ("B", "annotator_b")):
-        (work / folder).mkdir(exist_ok=True)
-        (work / folder / "shipped.tsv").write_text(
-            "".join(f"{r['id']}\t{r[column]}\t{agreed_alt[r['id']]}\n" for r in rows),
-            encoding="utf-8",
+        _write_labels_file(
+            work / folder / "shipped.tsv",
+            [(r["id"], r[column], agreed_alt[r["id"]]) for r in rows],
         )
-    (work / "adjudication").mkdir(exist_ok=True)
-    (work / "adjudication" / "shipped.tsv").write_text(
-        "".join(
-            f"{r['id']}\t{r['label']}\t{r['label_alt']}\n"
-            for r in rows
-            if r["adjudicated"] == "true"
-        ),
-        encoding="utf-8",
+    _write_labels_file(
+        work / "adjudication" / "shipped.tsv",
+        [(r["id"], r["label"], r["label_alt"]) for r in rows if r["adjudicated"] == "true"],
     )
     return len(sample)
+
+
+def _write_labels_file(path: Path, labels: list[tuple[str, str, str]]) -> None:
+    """Write id<TAB>label<TAB>alt lines: the format ``_read_labels_file`` reads."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("".join("\t".join(row) + "\n" for row in labels), encoding="utf-8")
 
 
 def main() -> None:
