@@ -60,3 +60,30 @@ def test_rebuilding_from_another_snapshot_fails_by_id(
     monkeypatch.setattr(ce, "labels_dir", lambda: FIXTURES / "current_events_labels")
     with pytest.raises(ValueError, match=r"shipped labels not in .*2021-"):
         assemble.rebuild_work(snapshot, tmp_path / "work")
+
+
+def test_uncertainty_sampling_takes_the_least_certain_items_first(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import numpy as np
+
+    import conflictnlp
+
+    sample = _script("sample_current_events")
+    # margins between the two top labels: 0.8, 0.1, 0.5 and 0.0
+    probs = {
+        "calm": [0.9, 0.1, 0, 0, 0],
+        "torn": [0.5, 0.4, 0.1, 0, 0],
+        "fair": [0.7, 0.2, 0.1, 0, 0],
+        "known": [0.5, 0.5, 0, 0, 0],
+    }
+
+    class Stub:
+        def predict_proba(self, texts, batch_size=32):
+            return np.array([probs[t] for t in texts])
+
+    monkeypatch.setattr(conflictnlp.Classifier, "from_pretrained", lambda model: Stub())
+    rows = lambda *texts: [{"text": t, "hash": f"h-{t}"} for t in texts]  # noqa: E731
+    items = [rows("calm"), rows("fair"), rows("calm", "calm", "torn"), rows("known", "torn")]
+    # an item counts by its least certain sentence; one with a labeled sentence is skipped
+    assert sample._by_uncertainty(items, "stub", known={"h-known"}) == [2, 1, 0]
