@@ -5,6 +5,7 @@ rewrite the old ones."""
 from __future__ import annotations
 
 import importlib.util
+import json
 import shutil
 import sys
 from collections import Counter
@@ -87,3 +88,36 @@ def test_uncertainty_sampling_takes_the_least_certain_items_first(
     items = [rows("calm"), rows("fair"), rows("calm", "calm", "torn"), rows("known", "torn")]
     # an item counts by its least certain sentence; one with a labeled sentence is skipped
     assert sample._by_uncertainty(items, "stub", known={"h-known"}) == [2, 1, 0]
+
+
+def test_a_validation_top_up_adds_only_new_validation_sentences(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    snapshot = tmp_path / "snapshot"
+    shutil.copytree(FIXTURES / "current_events", snapshot)
+    (snapshot / "2022" / "08").mkdir()
+    (snapshot / "2022" / "08" / "2022-08-02.yaml").write_text(
+        "Date: '2022-08-02'\n"
+        "Source_URI: Portal:Current events/2022 August 2\n"
+        "Intelligence_Payload:\n"
+        "  Uncategorized:\n"
+        "  - Rebels accuse the army of shelling a market in Velmor. (Wire One)\n"
+        # a stock sentence already labeled in a training year: must not enter validation
+        "  - The parliament of Ostrava elects Dana Kel as speaker after a third round of\n"
+        "    voting. (Daily Ledger)\n",
+        encoding="utf-8",
+    )
+    monkeypatch.setattr(ce, "labels_dir", lambda: FIXTURES / "current_events_labels")
+    work = tmp_path / "work"
+    _script("assemble_current_events").rebuild_work(snapshot, work)
+    before = (work / "sample.jsonl").read_text(encoding="utf-8")
+    sample = _script("sample_current_events")
+
+    sample.top_up(str(snapshot), work, 10, 13, "validation-2", chunk=5)
+
+    added = (work / "sample.jsonl").read_text(encoding="utf-8")[len(before) :]
+    rows = [json.loads(line) for line in added.splitlines()]
+    assert [(r["id"], r["split"]) for r in rows] == [("2022-08-02/0/0", "validation")]
+    batches = sorted(work.glob("batch_*.tsv"))
+    assert [p.name for p in batches] == ["batch_01.tsv"]
+    assert "2022-08-02/0/0\tRebels accuse the army" in batches[0].read_text(encoding="utf-8")
