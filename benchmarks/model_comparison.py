@@ -6,6 +6,9 @@ macro-F1 with its 95% bootstrap interval, accuracy, ECE (after each model's temp
 scaling) and per-label F1; and for every model against the first (the old default) the
 paired bootstrap of the macro-F1 difference. `docs/results.md` quotes the output.
 
+``--split validation`` runs the same comparison on the two validation splits (written, and
+real 2022): that is where a retrained model is chosen, before its test numbers are read.
+
 Usage:
     python benchmarks/model_comparison.py --source current-events-context \\
         --model old-default=runs/old_default --model accurate --model default \\
@@ -45,11 +48,17 @@ def main() -> None:
         metavar="NEW=OLD",
         help="also a paired bootstrap of NEW minus OLD (model names), e.g. a retrained model",
     )
+    parser.add_argument(
+        "--split",
+        choices=("test", "validation"),
+        default="test",
+        help="compare on the test splits (default) or choose on the validation splits",
+    )
     parser.add_argument("--out", required=True, type=Path)
     parser.add_argument(
         "--reports",
         type=Path,
-        help="also save the HTML/markdown reports of the written test split here",
+        help="also save the HTML/markdown reports of the written split here",
     )
     args = parser.parse_args()
 
@@ -57,13 +66,13 @@ def main() -> None:
     models = [Classifier.from_pretrained(path) for _, path in named]
     names = [name for name, _ in named]
     splits = {
-        "written_test": load_dataset(split="test"),
-        "real_test": load_dataset("current-events", "test", source=args.source),
+        f"written_{args.split}": load_dataset(split=args.split),
+        f"real_{args.split}": load_dataset("current-events", args.split, source=args.source),
     }
     results: dict = {"models": dict(named), "splits": {}}
     for split, data in splits.items():
         report = evaluate(models, data, names=names, data_name=split)
-        if args.reports and split == "written_test":
+        if args.reports and split.startswith("written_"):
             # reports quote misclassified sentences: only our own written text goes into
             # the repository, never the real news text (its numbers are in --out)
             report.save(args.reports / split)
