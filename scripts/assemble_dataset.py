@@ -14,10 +14,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 import sys
 from collections import Counter, defaultdict
 from pathlib import Path
+
+from conflictnlp.data.hygiene import NEAR_COPY_JACCARD, TrigramIndex
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "conflictnlp" / "resources" / "data"
@@ -48,11 +49,6 @@ REWORDED = {
     "government in Mogadishu since the late 2000s, seeking to rule by its own harsh version "
     "of sharia.",
 }
-
-
-def trigrams(text: str) -> set[tuple[str, ...]]:
-    tokens = re.findall(r"\w+", text.lower())
-    return {tuple(tokens[i : i + 3]) for i in range(len(tokens) - 2)}
 
 
 def main() -> None:
@@ -95,19 +91,13 @@ def main() -> None:
             kept.append(row)
         splits[split] = kept
 
-    train_grams = [trigrams(r["text"]) for r in splits["train"]]
-    index: dict[tuple[str, ...], list[int]] = defaultdict(list)
-    for i, grams in enumerate(train_grams):
-        for g in grams:
-            index[g].append(i)
+    train_index = TrigramIndex(r["text"] for r in splits["train"])
     problems = 0
     for split in ("validation", "test"):
         kept = []
         for row in splits[split]:
-            grams = trigrams(row["text"])
-            shared = Counter(i for g in grams for i in index.get(g, ()))
-            worst = max((c / len(grams | train_grams[i]) for i, c in shared.items()), default=0.0)
-            if worst >= 0.6:
+            _, worst = train_index.nearest(row["text"])
+            if worst >= NEAR_COPY_JACCARD:
                 if row["article_id"]:
                     problems += 1
                     print(f"REWRITE {row['id']} (Jaccard {worst:.2f}): {row['text']}")

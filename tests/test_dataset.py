@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from conflictnlp.data import SHIPPED_FIELDS, SPLITS, load_dataset, shipped_data_dir
+from conflictnlp.data.hygiene import NEAR_COPY_JACCARD, TrigramIndex, duplicate_key
 from conflictnlp.labels import LABELS
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -114,24 +115,12 @@ def test_variety(everything):
     assert sum(bool(re.search(hedges, t, re.I)) for t in texts) >= 100
 
 
-def _trigrams(text: str) -> set[tuple[str, ...]]:
-    tokens = re.findall(r"\w+", text.lower())
-    return {tuple(tokens[i : i + 3]) for i in range(len(tokens) - 2)}
-
-
 def test_no_near_copies_across_splits(rows):
-    index: dict[tuple[str, ...], list[int]] = defaultdict(list)
-    train_grams = [_trigrams(r["text"]) for r in rows["train"]]
-    for i, grams in enumerate(train_grams):
-        for g in grams:
-            index[g].append(i)
+    index = TrigramIndex(r["text"] for r in rows["train"])
     for split in ("validation", "test"):
         for r in rows[split]:
-            grams = _trigrams(r["text"])
-            candidates = Counter(i for g in grams for i in index.get(g, ()))
-            for i, shared in candidates.items():
-                jaccard = shared / len(grams | train_grams[i])
-                assert jaccard < 0.6, (split, r["text"], rows["train"][i]["text"])
+            nearest, jaccard = index.nearest(r["text"])
+            assert jaccard < NEAR_COPY_JACCARD, (split, r["text"], rows["train"][nearest]["text"])
     train_texts = {r["text"].strip().lower() for r in rows["train"]}
     assert not [
         r
@@ -158,10 +147,8 @@ def test_second_annotation_and_kappa(rows):
 
 
 def test_no_exact_duplicates_after_lowercasing_and_stripping_punctuation(everything):
-    def key(text: str) -> str:
-        return " ".join(re.sub(r"[^\w\s]", "", text.lower()).split())
-
     seen: dict[str, str] = {}
     for r in everything:
-        assert key(r["text"]) not in seen, (r["id"], seen.get(key(r["text"])))
-        seen[key(r["text"])] = r["id"]
+        key = duplicate_key(r["text"])
+        assert key not in seen, (r["id"], seen.get(key))
+        seen[key] = r["id"]
