@@ -8,17 +8,38 @@ training sentence; a near-copy inside an article is reported for a rewrite inste
 since dropping it would break the article.
 
 Run: ``python scripts/assemble_dataset.py RAW_DIR`` (writes conflictnlp/resources/data/).
+
+Later training rounds (0.5: authors J-O, the ordinary sentences of real articles) are added
+to the shipped training split without touching the rest, in three steps over a round
+folder holding the authors' ``train_X.jsonl`` files (labeled by their authors as written):
+
+    --round DIR --step second        DIR/blind_X.tsv: ids and text, no labels, for a
+                                     second annotator who writes DIR/second/train_X.tsv
+                                     (id<TAB>label)
+    --round DIR --step adjudication  DIR/disagreements_X.txt (both labels in random order,
+                                     the article so far); the adjudicator writes
+                                     DIR/adjudication/train_X.tsv (id<TAB>label)
+    --round DIR --step append        final labels (agreed, or the ruling), split hygiene
+                                     against every shipped sentence, appended to
+                                     train.jsonl; ``--summary`` writes kappa and counts
+
+A sentence of a new round that repeats a shipped sentence, is a near-copy of a validation
+or test sentence, or has fewer than 4 or more than 60 words is dropped and reported (an
+article keeps its order, renumbered), so a round can never leak into the evaluation.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import random
 import sys
 from collections import Counter, defaultdict
 from pathlib import Path
 
-from conflictnlp.data.hygiene import NEAR_COPY_JACCARD, TrigramIndex
+from conflictnlp.data.hygiene import NEAR_COPY_JACCARD, TrigramIndex, duplicate_key
+from conflictnlp.data.labeled import STYLES
+from conflictnlp.labels import LABELS
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "conflictnlp" / "resources" / "data"
@@ -51,33 +72,65 @@ REWORDED = {
 }
 
 
+def _author_row(raw: dict, row_id: str) -> dict:
+    """A shipped row from one line of an author's file (ids and fixes applied)."""
+    return {
+        "id": row_id,
+        "text": " ".join(REWORDED.get(row_id, raw["text"]).split()),
+        "label": ADJUDICATED.get(row_id, raw["label"]),
+        "article_id": raw.get("article") or "",
+        "position": raw.get("position") if raw.get("article") else None,
+        "setting": raw["setting"],
+        "style": raw["style"],
+        "hard": bool(raw.get("hard", False)),
+    }
+
+
+def _read_author_file(path: Path) -> list[dict]:
+    """The rows of one author's file, ids from the line numbers; bad lines fail by line."""
+    split, author = path.stem.rsplit("_", 1)
+    rows = []
+    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        where = f"{path}, line {n}"
+        try:
+            raw = json.loads(line)
+        except json.JSONDecodeError as error:
+            raise SystemExit(f"{where}: not JSON ({error}); fix the line and rerun.") from None
+        missing = {"text", "label", "setting", "style"} - set(raw)
+        if missing:
+            raise SystemExit(f"{where}: missing {sorted(missing)}.")
+        if raw["label"] not in LABELS:
+            raise SystemExit(f"{where}: label {raw['label']!r} is not one of {list(LABELS)}.")
+        if raw["style"] not in STYLES:
+            raise SystemExit(f"{where}: style {raw['style']!r} is not one of {list(STYLES)}.")
+        rows.append(_author_row(raw, f"{PREFIX[split]}-{author}-{n:04d}"))
+    return rows
+
+
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("raw", type=Path)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("raw", type=Path, nargs="?", help="the first authors' raw files")
+    parser.add_argument("--round", type=Path, help="a later training round's folder")
+    parser.add_argument("--step", choices=("second", "adjudication", "append"))
+    parser.add_argument("--summary", type=Path, help="--step append: write kappa and counts")
     args = parser.parse_args()
+    if args.round:
+        if not args.step:
+            parser.error("--round needs --step second, adjudication or append")
+        STEPS[args.step](args.round, args.summary)
+        return
+    if not args.raw:
+        parser.error("give RAW_DIR, or --round DIR --step STEP")
 
     splits: dict[str, list[dict]] = defaultdict(list)
     for path in sorted(args.raw.glob("*_*.jsonl")):
-        split, author = path.stem.rsplit("_", 1)
-        if split not in PREFIX:
-            continue
-        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-            if not line.strip():
-                continue
-            raw = json.loads(line)
-            row_id = f"{PREFIX[split]}-{author}-{n:04d}"
-            splits[split].append(
-                {
-                    "id": row_id,
-                    "text": " ".join(REWORDED.get(row_id, raw["text"]).split()),
-                    "label": ADJUDICATED.get(row_id, raw["label"]),
-                    "article_id": raw.get("article") or "",
-                    "position": raw.get("position") if raw.get("article") else None,
-                    "setting": raw["setting"],
-                    "style": raw["style"],
-                    "hard": bool(raw.get("hard", False)),
-                }
-            )
+        split = path.stem.rsplit("_", 1)[0]
+        if split in PREFIX:
+            splits[split].extend(_read_author_file(path))
 
     seen: set[str] = set()
     for split in ("train", "validation", "test"):
@@ -115,6 +168,160 @@ def main() -> None:
         labels = Counter(r["label"] for r in rows)
         print(f"{split}: {len(rows)} sentences {dict(labels)}")
     sys.exit(1 if problems else 0)
+
+
+def _round_files(folder: Path) -> list[Path]:
+    files = sorted(folder.glob("train_*.jsonl"))
+    if not files:
+        raise SystemExit(f"{folder} holds no train_X.jsonl author files.")
+    return files
+
+
+def _read_tsv_labels(path: Path) -> dict[str, str]:
+    """id -> label from an annotator's or adjudicator's file."""
+    if not path.is_file():
+        raise SystemExit(f"{path} is missing: that step's helper has not written it yet.")
+    out = {}
+    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip() or line.startswith("#"):
+            continue
+        row_id, _, rest = line.partition("\t")
+        label = rest.split("\t")[0].strip()
+        if label not in LABELS:
+            raise SystemExit(f"{path}, line {n}: label {label!r} is not one of {list(LABELS)}.")
+        out[row_id.strip()] = label
+    return out
+
+
+def _write_blind(folder: Path, _summary: Path | None) -> None:
+    """The second annotator's input: each author's sentences in order, no labels."""
+    for path in _round_files(folder):
+        lines, article = [], None
+        for row in _read_author_file(path):
+            if row["article_id"] != article or not row["article_id"]:
+                article = row["article_id"]
+                lines.append(f"# article {article}" if article else "# lone sentence")
+            lines.append(f"{row['id']}\t{row['text']}")
+        target = folder / f"blind_{path.stem.split('_', 1)[1]}.tsv"
+        target.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        print(f"{target}: {sum(not x.startswith('#') for x in lines)} sentences")
+
+
+def _second_labels(folder: Path, path: Path, rows: list[dict]) -> dict[str, str]:
+    second = _read_tsv_labels(folder / "second" / path.name.replace(".jsonl", ".tsv"))
+    missing = [r["id"] for r in rows if r["id"] not in second]
+    if missing:
+        raise SystemExit(f"the second annotation of {path.name} lacks {missing[:5]} ...")
+    return second
+
+
+def _write_disagreements(folder: Path, _summary: Path | None) -> None:
+    """Each disagreement with the article so far, the two labels in random order."""
+    rng = random.Random(7)
+    for path in _round_files(folder):
+        rows = _read_author_file(path)
+        second = _second_labels(folder, path, rows)
+        blocks, count = [], 0
+        for i, row in enumerate(rows):
+            if row["label"] == second[row["id"]]:
+                continue
+            count += 1
+            before = [
+                r["text"]
+                for r in rows[:i]
+                if row["article_id"] and r["article_id"] == row["article_id"]
+            ]
+            pair = [row["label"], second[row["id"]]]
+            rng.shuffle(pair)
+            block = [f"## {row['id']}"]
+            block += [f"context: {' '.join(before[-4:])}"] if before else []
+            block += [f"sentence: {row['text']}", f"A: {pair[0]}", f"B: {pair[1]}", ""]
+            blocks.extend(block)
+        (folder / f"disagreements_{path.stem.split('_', 1)[1]}.txt").write_text(
+            "\n".join(blocks), encoding="utf-8"
+        )
+        print(f"{path.name}: {count} disagreements")
+
+
+def _drop_reason(row: dict, seen: set[str], held_out: TrigramIndex) -> str | None:
+    """Why a new training sentence may not be shipped, or None."""
+    if duplicate_key(row["text"]) in seen:
+        return "repeats a shipped sentence"
+    _, jaccard = held_out.nearest(row["text"])
+    if jaccard >= NEAR_COPY_JACCARD:
+        return f"near-copy of a validation or test sentence (Jaccard {jaccard:.2f})"
+    words = len(row["text"].split())
+    return None if 4 <= words <= 60 else f"{words} words (4 to 60 allowed)"
+
+
+def _append_round(folder: Path, summary: Path | None) -> None:
+    """Final labels, hygiene against every shipped sentence, appended to train.jsonl."""
+    from sklearn.metrics import cohen_kappa_score
+
+    shipped = {
+        split: [json.loads(x) for x in (OUT / f"{split}.jsonl").open(encoding="utf-8")]
+        for split in PREFIX
+    }
+    seen = {duplicate_key(r["text"]) for rows in shipped.values() for r in rows}
+    held_out = TrigramIndex(r["text"] for s in ("validation", "test") for r in shipped[s])
+    taken = {r["id"].rsplit("-", 1)[0] for r in shipped["train"]}
+    report: dict = {"authors": {}, "dropped": []}
+    all_pairs: list[tuple[str, str]] = []
+    added: list[dict] = []
+    for path in _round_files(folder):
+        rows = _read_author_file(path)
+        author = rows[0]["id"].rsplit("-", 1)[0]
+        if author in taken:
+            raise SystemExit(f"{author} is already in train.jsonl; a round is appended once.")
+        second = _second_labels(folder, path, rows)
+        pairs = [(r["label"], second[r["id"]]) for r in rows]
+        rulings = {}
+        if any(a != b for a, b in pairs):
+            rulings = _read_tsv_labels(folder / "adjudication" / f"{path.stem}.tsv")
+        kept = []
+        for row, (first, other) in zip(rows, pairs, strict=True):
+            if first != other:
+                if row["id"] not in rulings:
+                    raise SystemExit(f"no ruling for the disagreement on {row['id']}.")
+                row["label"] = rulings[row["id"]]
+            why = _drop_reason(row, seen, held_out)
+            if why:
+                report["dropped"].append({"id": row["id"], "why": why})
+                continue
+            seen.add(duplicate_key(row["text"]))
+            kept.append(row)
+        positions: Counter = Counter()
+        for row in kept:  # renumber articles that lost a sentence
+            if row["article_id"]:
+                row["position"] = positions[row["article_id"]]
+                positions[row["article_id"]] += 1
+        report["authors"][author] = {
+            "written": len(rows),
+            "kept": len(kept),
+            "kappa": round(float(cohen_kappa_score(*zip(*pairs, strict=True))), 3),
+            "disagreements": sum(a != b for a, b in pairs),
+            "labels": dict(Counter(r["label"] for r in kept)),
+        }
+        all_pairs += pairs
+        added += kept
+    report["kappa"] = round(float(cohen_kappa_score(*zip(*all_pairs, strict=True))), 3)
+    report["raw_agreement"] = round(sum(a == b for a, b in all_pairs) / len(all_pairs), 3)
+    report["added"] = len(added)
+    report["labels"] = dict(Counter(r["label"] for r in added))
+    with (OUT / "train.jsonl").open("a", encoding="utf-8") as handle:
+        handle.writelines(json.dumps(row, ensure_ascii=False) + "\n" for row in added)
+    for item in report["dropped"]:
+        print(f"dropped {item['id']}: {item['why']}")
+    print(json.dumps({k: v for k, v in report.items() if k != "dropped"}, indent=1))
+    if summary:
+        summary.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+
+
+STEPS = {
+    "second": _write_blind,
+    "adjudication": _write_disagreements,
+    "append": _append_round,
+}
 
 
 if __name__ == "__main__":

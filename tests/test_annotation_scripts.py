@@ -121,3 +121,82 @@ def test_a_validation_top_up_adds_only_new_validation_sentences(
     batches = sorted(work.glob("batch_*.tsv"))
     assert [p.name for p in batches] == ["batch_01.tsv"]
     assert "2022-08-02/0/0\tRebels accuse the army" in batches[0].read_text(encoding="utf-8")
+
+
+def _shipped_rows(split: str, *texts: str) -> str:
+    rows = [
+        {
+            "id": f"{split[:2]}-A-{i:04d}",
+            "text": text,
+            "label": "other",
+            "article_id": "",
+            "position": None,
+            "setting": "Mali",
+            "style": "wire",
+            "hard": False,
+        }
+        for i, text in enumerate(texts, 1)
+    ]
+    return "".join(json.dumps(r) + "\n" for r in rows)
+
+
+def test_a_written_round_is_labeled_twice_adjudicated_and_kept_out_of_evaluation(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assemble = _script("assemble_dataset")
+    out = tmp_path / "data"
+    out.mkdir()
+    (out / "train.jsonl").write_text(_shipped_rows("train", "The talks resumed in Bamako."))
+    (out / "validation.jsonl").write_text(_shipped_rows("validation", "Nothing happened today."))
+    held_out = "Gunmen on motorbikes attacked a market in the village of Tessit on Friday."
+    (out / "test.jsonl").write_text(_shipped_rows("test", held_out))
+    monkeypatch.setattr(assemble, "OUT", out)
+    work = tmp_path / "round"
+    work.mkdir()
+    article = {"article": "trZ-01", "setting": "Mali", "style": "wire"}
+    lines = [
+        {**article, "position": 0, "text": "The talks resumed in Bamako!", "label": "other"},
+        {
+            **article,
+            "position": 1,
+            "text": "Parliament approved the budget on Monday.",
+            "label": "other",
+        },
+        {**article, "position": 2, "text": held_out.replace("Friday", "Sunday"), "label": "attack"},
+        {
+            **article,
+            "position": 3,
+            "text": "The army accused rebels of shelling a school.",
+            "label": "attack",
+        },
+    ]
+    (work / "train_Z.jsonl").write_text("".join(json.dumps(x) + "\n" for x in lines))
+
+    assemble.STEPS["second"](work, None)
+    assert "# article trZ-01\ntr-Z-0001\tThe talks" in (work / "blind_Z.tsv").read_text()
+    (work / "second").mkdir()
+    (work / "second" / "train_Z.tsv").write_text(
+        "tr-Z-0001\tother\ntr-Z-0002\tother\ntr-Z-0003\tattack\ntr-Z-0004\tallegation\n"
+    )
+    assemble.STEPS["adjudication"](work, None)
+    assert (work / "disagreements_Z.txt").read_text().count("## ") == 1
+    with pytest.raises(SystemExit, match="adjudication/train_Z.tsv is missing"):
+        assemble.STEPS["append"](work, None)
+    (work / "adjudication").mkdir()
+    (work / "adjudication" / "train_Z.tsv").write_text("tr-Z-0004\tallegation\t\n")
+    summary = tmp_path / "summary.json"
+
+    assemble.STEPS["append"](work, summary)
+
+    train = [json.loads(line) for line in (out / "train.jsonl").read_text().splitlines()]
+    # the repeat of a shipped sentence and the near-copy of a test sentence are dropped;
+    # the article keeps its order, renumbered
+    assert [(r["id"], r["label"], r["position"]) for r in train[1:]] == [
+        ("tr-Z-0002", "other", 0),
+        ("tr-Z-0004", "allegation", 1),
+    ]
+    report = json.loads(summary.read_text())
+    assert report["authors"]["tr-Z"]["disagreements"] == 1
+    assert {d["id"] for d in report["dropped"]} == {"tr-Z-0001", "tr-Z-0003"}
+    with pytest.raises(SystemExit, match="already in train.jsonl"):
+        assemble.STEPS["append"](work, None)

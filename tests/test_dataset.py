@@ -11,22 +11,10 @@ import pytest
 
 from conflictnlp.data import SHIPPED_FIELDS, SPLITS, load_dataset, shipped_data_dir
 from conflictnlp.data.hygiene import NEAR_COPY_JACCARD, TrigramIndex, duplicate_key
+from conflictnlp.data.labeled import STYLES
 from conflictnlp.labels import LABELS
 
 ROOT = Path(__file__).resolve().parent.parent
-STYLES = {
-    "wire",
-    "headline",
-    "government_statement",
-    "military_statement",
-    "armed_group_statement",
-    "un_statement",
-    "ngo_report",
-    "local_media",
-    "social_media_claim",
-    "analysis",
-    "eyewitness",
-}
 
 
 @pytest.fixture(scope="module")

@@ -16,6 +16,24 @@ from ..records import read_rows
 SPLITS = ("train", "validation", "test")
 #: Fields of the shipped data; a user's file needs only ``text`` and ``label``.
 SHIPPED_FIELDS = ("id", "text", "label", "article_id", "position", "setting", "style", "hard")
+#: The kinds of source the written sentences imitate (the ``style`` field).
+STYLES = (
+    "wire",
+    "headline",
+    "government_statement",
+    "military_statement",
+    "armed_group_statement",
+    "un_statement",
+    "ngo_report",
+    "local_media",
+    "social_media_claim",
+    "analysis",
+    "eyewitness",
+    # 0.5: the ordinary news next to conflict reporting
+    "court_report",
+    "business",
+    "sport",
+)
 _MAX_REPORTED = 10
 
 
