@@ -180,7 +180,7 @@ def test_a_written_round_is_labeled_twice_adjudicated_and_kept_out_of_evaluation
     )
     assemble.STEPS["adjudication"](work, None)
     assert (work / "disagreements_Z.txt").read_text().count("## ") == 1
-    with pytest.raises(SystemExit, match="adjudication/train_Z.tsv is missing"):
+    with pytest.raises(SystemExit, match=r"adjudication/train_Z\.tsv is missing"):
         assemble.STEPS["append"](work, None)
     (work / "adjudication").mkdir()
     (work / "adjudication" / "train_Z.tsv").write_text("tr-Z-0004\tallegation\t\n")
@@ -198,5 +198,5 @@ def test_a_written_round_is_labeled_twice_adjudicated_and_kept_out_of_evaluation
     report = json.loads(summary.read_text())
     assert report["authors"]["tr-Z"]["disagreements"] == 1
     assert {d["id"] for d in report["dropped"]} == {"tr-Z-0001", "tr-Z-0003"}
-    with pytest.raises(SystemExit, match="already in train.jsonl"):
+    with pytest.raises(SystemExit, match=r"already in train\.jsonl"):
         assemble.STEPS["append"](work, None)
