@@ -170,6 +170,13 @@ def test_a_written_round_is_labeled_twice_adjudicated_and_kept_out_of_evaluation
             "label": "attack",
         },
     ]
+    # an article about a conflict only the test split has goes whole, though only one of
+    # its sentences names the place
+    unseen = {"article": "trZ-02", "setting": "Thailand", "style": "wire", "label": "other"}
+    lines += [
+        {**unseen, "position": 0, "text": "A grenade was thrown at a checkpoint in Narathiwat."},
+        {**unseen, "position": 1, "text": "The governor appealed for calm on Friday evening."},
+    ]
     (work / "train_Z.jsonl").write_text("".join(json.dumps(x) + "\n" for x in lines))
 
     assemble.STEPS["second"](work, None)
@@ -177,6 +184,7 @@ def test_a_written_round_is_labeled_twice_adjudicated_and_kept_out_of_evaluation
     (work / "second").mkdir()
     (work / "second" / "train_Z.tsv").write_text(
         "tr-Z-0001\tother\ntr-Z-0002\tother\ntr-Z-0003\tattack\ntr-Z-0004\tallegation\n"
+        "tr-Z-0005\tother\ntr-Z-0006\tother\n"
     )
     assemble.STEPS["adjudication"](work, None)
     assert (work / "disagreements_Z.txt").read_text().count("## ") == 1
@@ -189,14 +197,19 @@ def test_a_written_round_is_labeled_twice_adjudicated_and_kept_out_of_evaluation
     assemble.STEPS["append"](work, summary)
 
     train = [json.loads(line) for line in (out / "train.jsonl").read_text().splitlines()]
-    # the repeat of a shipped sentence and the near-copy of a test sentence are dropped;
-    # the article keeps its order, renumbered
+    # the repeat of a shipped sentence, the near-copy of a test sentence and the article
+    # about an unseen test conflict are dropped; the first article keeps its order, renumbered
     assert [(r["id"], r["label"], r["position"]) for r in train[1:]] == [
         ("tr-Z-0002", "other", 0),
         ("tr-Z-0004", "allegation", 1),
     ]
     report = json.loads(summary.read_text())
     assert report["authors"]["tr-Z"]["disagreements"] == 1
-    assert {d["id"] for d in report["dropped"]} == {"tr-Z-0001", "tr-Z-0003"}
+    assert {d["id"] for d in report["dropped"]} == {
+        "tr-Z-0001",
+        "tr-Z-0003",
+        "tr-Z-0005",
+        "tr-Z-0006",
+    }
     with pytest.raises(SystemExit, match=r"already in train\.jsonl"):
         assemble.STEPS["append"](work, None)
