@@ -176,7 +176,17 @@ def _round_files(folder: Path) -> list[Path]:
     files = sorted(folder.glob("train_*.jsonl"))
     if not files:
         raise SystemExit(f"{folder} holds no train_X.jsonl author files.")
+    empty = [path.name for path in files if not path.read_text(encoding="utf-8").strip()]
+    if empty:
+        raise SystemExit(
+            f"{folder}: {empty} hold no sentences; remove them or let the authors finish."
+        )
     return files
+
+
+def _author(path: Path) -> str:
+    """The author letter of ``train_X.jsonl``."""
+    return path.stem.rsplit("_", 1)[1]
 
 
 def _read_tsv_labels(path: Path) -> dict[str, str]:
@@ -204,7 +214,7 @@ def _write_blind(folder: Path, _summary: Path | None) -> None:
                 article = row["article_id"]
                 lines.append(f"# article {article}" if article else "# lone sentence")
             lines.append(f"{row['id']}\t{row['text']}")
-        target = folder / f"blind_{path.stem.split('_', 1)[1]}.tsv"
+        target = folder / f"blind_{_author(path)}.tsv"
         target.write_text("\n".join(lines) + "\n", encoding="utf-8")
         print(f"{target}: {sum(not x.startswith('#') for x in lines)} sentences")
 
@@ -239,7 +249,7 @@ def _write_disagreements(folder: Path, _summary: Path | None) -> None:
             block += [f"context: {' '.join(before[-4:])}"] if before else []
             block += [f"sentence: {row['text']}", f"A: {pair[0]}", f"B: {pair[1]}", ""]
             blocks.extend(block)
-        (folder / f"disagreements_{path.stem.split('_', 1)[1]}.txt").write_text(
+        (folder / f"disagreements_{_author(path)}.txt").write_text(
             "\n".join(blocks), encoding="utf-8"
         )
         print(f"{path.name}: {count} disagreements")
@@ -291,7 +301,7 @@ def _append_round(folder: Path, summary: Path | None) -> None:
     added: list[dict] = []
     for path in _round_files(folder):
         rows = _read_author_file(path)
-        author = rows[0]["id"].rsplit("-", 1)[0]
+        author = f"{PREFIX['train']}-{_author(path)}"
         if author in taken:
             raise SystemExit(f"{author} is already in train.jsonl; a round is appended once.")
         second = _second_labels(folder, path, rows)
