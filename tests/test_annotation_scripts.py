@@ -90,6 +90,24 @@ def test_uncertainty_sampling_takes_the_least_certain_items_first(
     assert sample._by_uncertainty(items, "stub", known={"h-known"}) == [2, 1, 0]
 
 
+@pytest.mark.parametrize(
+    ("argv", "wrong"),
+    [
+        (["--round", "train-4"], "a model round without a model"),
+        (["--round", "validation-2", "--uncertain-by", "default"], "a keyword round with one"),
+    ],
+)
+def test_uncertainty_rounds_and_a_model_go_together(
+    argv: list[str], wrong: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
+) -> None:
+    sample = _script("sample_current_events")
+    command = ["sample_current_events.py", "--source", "x", "--out", "y", "--top-up", "5"]
+    monkeypatch.setattr(sys, "argv", command + argv)
+    with pytest.raises(SystemExit):
+        sample.main()
+    assert "train-3, train-4" in capsys.readouterr().err, wrong
+
+
 def test_a_validation_top_up_adds_only_new_validation_sentences(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
