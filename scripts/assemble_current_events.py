@@ -31,7 +31,7 @@ from pathlib import Path
 from sklearn.metrics import cohen_kappa_score
 
 from conflictnlp.data.current_events import LABEL_COLUMNS, SPLIT_YEARS, labels_dir
-from conflictnlp.labels import LABELS
+from conflictnlp.data.label_files import read_label_file, write_label_file
 
 _OUTLET_FRAGMENT = re.compile(r"^\([^()]*\)\W*$")
 
@@ -40,25 +40,7 @@ def _read_labels(folder: Path) -> dict[str, tuple[str, str]]:
     """id -> (label, alt) from every .tsv in ``folder``; later files win on repeats."""
     out: dict[str, tuple[str, str]] = {}
     for path in sorted(folder.glob("*.tsv")):
-        out.update(_read_labels_file(path))
-    return out
-
-
-def _read_labels_file(path: Path) -> dict[str, tuple[str, str]]:
-    """id -> (label, alt) from one annotator's file; a repeated id keeps its last line."""
-    out: dict[str, tuple[str, str]] = {}
-    if path.exists():
-        for line_number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-            parts = line.rstrip("\n").split("\t")
-            if not line.strip() or line.startswith("#") or parts[0] == "id":
-                continue
-            label = parts[1].strip() if len(parts) > 1 else ""
-            alt = parts[2].strip() if len(parts) > 2 else ""
-            if label not in LABELS:
-                raise ValueError(f"{path}, line {line_number}: unknown label {label!r}")
-            if alt and (alt not in LABELS or alt == label):
-                alt = ""
-            out[parts[0].strip()] = (label, alt)
+        out.update(read_label_file(path))
     return out
 
 
@@ -112,8 +94,8 @@ def prepare_adjudication(work: Path, batch: str, seed: int = 7) -> int:
     import random
 
     rng = random.Random(f"{seed}-{batch}")
-    a = _read_labels_file(work / "A" / f"batch_{batch}.tsv")
-    b = _read_labels_file(work / "B" / f"batch_{batch}.tsv")
+    a = read_label_file(work / "A" / f"batch_{batch}.tsv")
+    b = read_label_file(work / "B" / f"batch_{batch}.tsv")
     blocks = []
     context: list[str] = []
     for line in (work / f"batch_{batch}.tsv").read_text(encoding="utf-8").splitlines():
@@ -177,21 +159,15 @@ def rebuild_work(source: Path, work: Path) -> int:
     rows = [row for _, row in shipped.values()]
     agreed_alt = {r["id"]: r["label_alt"] if r["adjudicated"] == "false" else "" for r in rows}
     for folder, column in (("A", "annotator_a"), ("B", "annotator_b")):
-        _write_labels_file(
+        write_label_file(
             work / folder / "shipped.tsv",
             [(r["id"], r[column], agreed_alt[r["id"]]) for r in rows],
         )
-    _write_labels_file(
+    write_label_file(
         work / "adjudication" / "shipped.tsv",
         [(r["id"], r["label"], r["label_alt"]) for r in rows if r["adjudicated"] == "true"],
     )
     return len(sample)
-
-
-def _write_labels_file(path: Path, labels: list[tuple[str, str, str]]) -> None:
-    """Write id<TAB>label<TAB>alt lines: the format ``_read_labels_file`` reads."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text("".join("\t".join(row) + "\n" for row in labels), encoding="utf-8")
 
 
 def main() -> None:

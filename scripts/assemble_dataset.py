@@ -40,7 +40,8 @@ from collections import Counter, defaultdict
 from pathlib import Path
 
 from conflictnlp.data.hygiene import NEAR_COPY_JACCARD, TrigramIndex, duplicate_key
-from conflictnlp.data.labeled import STYLES
+from conflictnlp.data.label_files import read_label_file
+from conflictnlp.data.labeled import STYLES, DataError
 from conflictnlp.labels import LABELS
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -190,19 +191,11 @@ def _author(path: Path) -> str:
 
 
 def _read_tsv_labels(path: Path) -> dict[str, str]:
-    """id -> label from an annotator's or adjudicator's file."""
-    if not path.is_file():
-        raise SystemExit(f"{path} is missing: that step's helper has not written it yet.")
-    out = {}
-    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        if not line.strip() or line.startswith("#"):
-            continue
-        row_id, _, rest = line.partition("\t")
-        label = rest.split("\t")[0].strip()
-        if label not in LABELS:
-            raise SystemExit(f"{path}, line {n}: label {label!r} is not one of {list(LABELS)}.")
-        out[row_id.strip()] = label
-    return out
+    """id -> label from an annotator's or adjudicator's file; a bad file stops the script."""
+    try:
+        return {row_id: label for row_id, (label, _) in read_label_file(path).items()}
+    except DataError as error:
+        raise SystemExit(str(error)) from None
 
 
 def _write_blind(folder: Path, _summary: Path | None) -> None:

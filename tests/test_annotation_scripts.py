@@ -231,3 +231,39 @@ def test_a_written_round_is_labeled_twice_adjudicated_and_kept_out_of_evaluation
     }
     with pytest.raises(SystemExit, match=r"already in train\.jsonl"):
         assemble.STEPS["append"](work, None)
+
+
+def test_one_reader_serves_both_workflows_label_files(tmp_path: Path) -> None:
+    from conflictnlp.data.label_files import read_label_file, write_label_file
+    from conflictnlp.data.labeled import DataError
+
+    path = tmp_path / "A" / "batch_01.tsv"
+    write_label_file(path, [("s1", "attack", "other"), ("s2", "other", "other")])
+    with path.open("a", encoding="utf-8") as handle:
+        handle.write("# a comment\n\ns3\tallegation\tnonsense\ns1\tcasualty_report\t\n")
+    # a repeated id keeps its last line; an alt that repeats the label or is no label goes
+    assert read_label_file(path) == {
+        "s1": ("casualty_report", ""),
+        "s2": ("other", ""),
+        "s3": ("allegation", ""),
+    }
+    with path.open("a", encoding="utf-8") as handle:
+        handle.write("s4\tatack\t\n")
+    with pytest.raises(DataError, match=r"batch_01\.tsv, line 7: label 'atack'"):
+        read_label_file(path)
+    # a step not done yet is an error, not an empty batch
+    with pytest.raises(DataError, match=r"B/batch_01\.tsv is missing"):
+        read_label_file(tmp_path / "B" / "batch_01.tsv")
+
+
+def test_adjudication_is_not_prepared_before_both_annotations_exist(tmp_path: Path) -> None:
+    from conflictnlp.data.label_files import write_label_file
+    from conflictnlp.data.labeled import DataError
+
+    assemble = _script("assemble_current_events")
+    (tmp_path / "batch_01.tsv").write_text("# item d/0\nd/0/0\tA sentence.\n", encoding="utf-8")
+    write_label_file(tmp_path / "A" / "batch_01.tsv", [("d/0/0", "other", "")])
+    with pytest.raises(DataError, match="is missing"):
+        assemble.prepare_adjudication(tmp_path, "01")
+    write_label_file(tmp_path / "B" / "batch_01.tsv", [("d/0/0", "attack", "")])
+    assert assemble.prepare_adjudication(tmp_path, "01") == 1
