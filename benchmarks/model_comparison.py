@@ -102,8 +102,6 @@ def main() -> None:
             new, _, old = spec.partition("=")
             test = paired_bootstrap(report.y_true, predictions[new], predictions[old])
             pairs[f"{new} - {old}"] = {k: test[k] for k in ("difference", "ci95", "p_value")}
-            low, high = test["ci95"]
-            print(f"  {new} - {old}: {test['difference']:+.3f} [{low:+.3f}, {high:+.3f}]")
         results["splits"][split] = {
             "models": per_model,
             "versus_baseline": versus,
@@ -118,6 +116,10 @@ def main() -> None:
                 d = versus[name]
                 line += f"  vs {names[0]}: {d['difference']:+.3f} [{d['ci95'][0]:+.3f}, {d['ci95'][1]:+.3f}]"
             print(line)
+        # after the split's own lines (they were printed under the previous split's)
+        for pair, test in pairs.items():
+            low, high = test["ci95"]
+            print(f"  {pair}: {test['difference']:+.3f} [{low:+.3f}, {high:+.3f}]")
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
 
