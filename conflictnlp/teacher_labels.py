@@ -24,7 +24,7 @@ from .model_files import fingerprint
 _META = "teacher.json"
 
 
-def _text_hash(text: str) -> str:
+def text_hash(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:20]
 
 
@@ -85,7 +85,7 @@ def teacher_log_probs(
         name, model_dir = teacher.name, teacher.model_dir
     _check_teacher(folder, name, model_dir)
     done = read_cache(folder)
-    hashes = [_text_hash(t) for t in texts]
+    hashes = [text_hash(t) for t in texts]
     todo = list({h: t for h, t in zip(hashes, texts, strict=True) if h not in done}.items())
     first = len(list(folder.glob("chunk-*.npz")))
     if todo and not hasattr(teacher, "predict_proba"):

@@ -5,6 +5,8 @@ Inputs (a work folder, not in git: it holds source text):
     A/batch_NN.tsv      annotator A: id<TAB>label<TAB>alt
     B/batch_NN.tsv      annotator B, blind to A
     adjudication/*.tsv  the adjudicator's ruling on every disagreement: id<TAB>label<TAB>alt
+    review/rulings/*.tsv  rulings of a later label audit (scripts/review_labels.py), which
+                        replace the label of the sentences they name (column ``reviewed``)
 
 Outputs: conflictnlp/resources/data/current_events/{train,validation,test}.tsv (labels and
 hashes, no text) and a JSON summary (counts, kappa per split, disagreement pairs,
@@ -37,9 +39,11 @@ _OUTLET_FRAGMENT = re.compile(r"^\([^()]*\)\W*$")
 
 
 def _read_labels(folder: Path) -> dict[str, tuple[str, str]]:
-    """id -> (label, alt) from every .tsv in ``folder``; later files win on repeats."""
+    """id -> (label, alt) from every .tsv in ``folder``: the rebuilt ``shipped.tsv`` first,
+    then this round's files by name, each winning over the ones before on repeats (a
+    sentence audited again keeps its latest ruling)."""
     out: dict[str, tuple[str, str]] = {}
-    for path in sorted(folder.glob("*.tsv")):
+    for path in sorted(folder.glob("*.tsv"), key=lambda p: (p.name != "shipped.tsv", p.name)):
         out.update(read_label_file(path))
     return out
 
@@ -163,9 +167,16 @@ def rebuild_work(source: Path, work: Path) -> int:
             work / folder / "shipped.tsv",
             [(r["id"], r[column], agreed_alt[r["id"]]) for r in rows],
         )
+    # a reviewed label came after the adjudication, which it replaced: the adjudicator's
+    # own ruling is not kept, and the review's ruling stands in for both
+    reviewed = [r for r in rows if r["reviewed"] == "true"]
     write_label_file(
         work / "adjudication" / "shipped.tsv",
         [(r["id"], r["label"], r["label_alt"]) for r in rows if r["adjudicated"] == "true"],
+    )
+    write_label_file(
+        work / "review" / "rulings" / "shipped.tsv",
+        [(r["id"], r["label"], r["label_alt"]) for r in reviewed],
     )
     return len(sample)
 
@@ -196,6 +207,7 @@ def main() -> None:
     a = _read_labels(args.work / "A")
     b = _read_labels(args.work / "B")
     adjudicated = _read_labels(args.work / "adjudication")
+    reviewed = _read_labels(args.work / "review" / "rulings")
 
     rows_by_split: dict[str, list[dict[str, str]]] = {s: [] for s in SPLIT_YEARS}
     unlabeled = []
@@ -213,6 +225,8 @@ def main() -> None:
         else:
             unlabeled.append(row["id"])
             continue
+        if row["id"] in reviewed:
+            label, alt = reviewed[row["id"]]
         rows_by_split[row["split"]].append(
             {
                 "id": row["id"],
@@ -222,6 +236,7 @@ def main() -> None:
                 "annotator_a": label_a,
                 "annotator_b": label_b,
                 "adjudicated": "true" if label_a != label_b else "false",
+                "reviewed": "true" if row["id"] in reviewed else "false",
                 "year": row["id"][:4],
                 "category": row["category"],
             }
@@ -269,6 +284,7 @@ def main() -> None:
                 sum(r["annotator_a"] == r["annotator_b"] for r in rows) / len(rows), 3
             ),
             "adjudicated": sum(r["adjudicated"] == "true" for r in rows),
+            "reviewed": sum(r["reviewed"] == "true" for r in rows),
             "with_label_alt": sum(bool(r["label_alt"]) for r in rows),
             "disagreement_pairs": {f"{x} / {y}": n for (x, y), n in pairs[split].most_common()},
             "years": dict(sorted(Counter(r["year"] for r in rows).items())),

@@ -43,6 +43,7 @@ def test_a_rebuilt_work_folder_assembles_into_the_same_label_files(
     before = {p.name: p.read_bytes() for p in labels.glob("*.tsv")}
     assert count == sum(len(rows) for rows in ce.read_labels(labels).values())
     assert (work / "adjudication" / "shipped.tsv").read_text(encoding="utf-8").strip()
+    assert "2021-03-04/3/0" in (work / "review" / "rulings" / "shipped.tsv").read_text("utf-8")
     summary = tmp_path / "summary.json"
     monkeypatch.setattr(sys, "argv", ["assemble", "--work", str(work), "--summary", str(summary)])
     assemble.main()
@@ -267,3 +268,83 @@ def test_adjudication_is_not_prepared_before_both_annotations_exist(tmp_path: Pa
         assemble.prepare_adjudication(tmp_path, "01")
     write_label_file(tmp_path / "B" / "batch_01.tsv", [("d/0/0", "attack", "")])
     assert assemble.prepare_adjudication(tmp_path, "01") == 1
+
+
+def _teacher_cache(folder: Path, probs: dict[str, list[float]]) -> Path:
+    """A teacher-label cache as `conflictnlp label-pool` writes it: keyed by text hash."""
+    import numpy as np
+
+    from conflictnlp.teacher_labels import text_hash
+
+    folder.mkdir(parents=True)
+    np.savez(
+        folder / "chunk-000000.npz",
+        hashes=np.array([text_hash(t) for t in probs]),
+        log_probs=np.log(np.clip(np.array(list(probs.values())), 1e-9, None)),
+    )
+    return folder
+
+
+@pytest.mark.filterwarnings("ignore::UserWarning")  # kappa over one sentence is undefined
+def test_a_label_audit_reviews_what_the_teachers_contradict_and_overrules_only_by_ruling(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from conflictnlp.data.label_files import write_label_file
+
+    labels = tmp_path / "labels"
+    shutil.copytree(FIXTURES / "current_events_labels", labels)
+    assemble, review = _script("assemble_current_events"), _script("review_labels")
+    monkeypatch.setattr(ce, "labels_dir", lambda: labels)
+    monkeypatch.setattr(assemble, "labels_dir", lambda: labels)
+    monkeypatch.setattr(assemble, "_countries", lambda texts: Counter())
+    work = tmp_path / "work"
+    assemble.rebuild_work(FIXTURES / "current_events", work)
+    lines = (work / "sample.jsonl").read_text(encoding="utf-8").splitlines()
+    text = {row["id"]: row["text"] for row in map(json.loads, lines)}
+    # shipped: attack, other, casualty_report, diplomatic_move (labels: attack,
+    # casualty_report, diplomatic_move, allegation, other). Both teachers contradict the
+    # second; they split on the third (0.45 each on two labels), which is not flagged.
+    ids = ["2021-03-04/1/0", "2021-03-04/1/1", "2021-03-04/2/0", "2021-03-04/3/0"]
+    agreed = {
+        text[ids[0]]: [0.9, 0.1, 0, 0, 0],
+        text[ids[1]]: [0.9, 0.1, 0, 0, 0],
+        text[ids[3]]: [0, 0, 0.9, 0, 0.1],
+    }
+    one = _teacher_cache(tmp_path / "t1", {**agreed, text[ids[2]]: [0, 0.1, 0, 0, 0.9]})
+    two = _teacher_cache(tmp_path / "t2", {**agreed, text[ids[2]]: [0.9, 0.1, 0, 0, 0]})
+
+    assert review.flag(work, [one, two], threshold=0.7, chunk=160) == 1
+    batch = (work / "review" / "batch_01.tsv").read_text(encoding="utf-8")
+    # blind: the sentence with its item's earlier sentence as context, and no label
+    assert batch == f"# item 2021-03-04/1\n# context: {text[ids[0]]}\n{ids[1]}\t{text[ids[1]]}\n"
+    with pytest.raises(SystemExit, match="lacks the teacher's labels for 1 training"):
+        review.flag(work, [_teacher_cache(tmp_path / "t3", agreed)], 0.7, 160)
+
+    # one reviewer keeps the shipped label: two of three, it stands
+    write_label_file(work / "review" / "A" / "batch_01.tsv", [(ids[1], "attack", "")])
+    write_label_file(work / "review" / "B" / "batch_01.tsv", [(ids[1], "other", "")])
+    assert review.prepare_adjudication(work, "01") == 0
+    # neither does: the three labels go to an adjudicator, unattributed
+    write_label_file(work / "review" / "B" / "batch_01.tsv", [(ids[1], "attack", "other")])
+    assert review.prepare_adjudication(work, "01") == 1
+    cases = (work / "review" / "cases_01.txt").read_text(encoding="utf-8")
+    assert f"context: {text[ids[0]]}" in cases and "annotator" not in cases
+    assert sorted(cases.split("labels: ")[1].strip().split(", ")) == ["attack", "attack", "other"]
+
+    write_label_file(work / "review" / "rulings" / "batch_01.tsv", [(ids[1], "attack", "")])
+    summary_file = tmp_path / "summary.json"
+    monkeypatch.setattr(
+        sys, "argv", ["assemble", "--work", str(work), "--summary", str(summary_file)]
+    )
+    assemble.main()
+    rows = {row["id"]: row for row in ce.read_labels(labels)["train"]}
+    assert (rows[ids[1]]["label"], rows[ids[1]]["reviewed"]) == ("attack", "true")
+    # the blind annotations stay as they were, so the round's kappa is still theirs
+    assert (rows[ids[1]]["annotator_a"], rows[ids[1]]["annotator_b"]) == ("other", "attack")
+    assert rows[ids[3]]["reviewed"] == "true" and rows[ids[0]]["reviewed"] == "false"
+    result = review.summary(work)
+    assert (result["flagged"], result["adjudicated"], result["changes"]) == (
+        1,
+        1,
+        {"other -> attack": 1},
+    )

@@ -159,6 +159,12 @@ def test_shipped_label_files_hold_no_text_and_valid_labels() -> None:
             assert row["annotator_a"] in LABELS and row["annotator_b"] in LABELS
             disagreed = row["annotator_a"] != row["annotator_b"]
             assert row["adjudicated"] == ("true" if disagreed else "false")
+            # only a label audit (scripts/review_labels.py) overrules two agreeing
+            # annotators, and it audits the training split alone
+            assert row["reviewed"] in ("true", "false")
+            assert row["reviewed"] == "false" or split == "train"
+            if row["reviewed"] == "false" and not disagreed:
+                assert row["label"] == row["annotator_a"]
             assert (
                 ce.split_of_year(int(row["year"])) == split == ce.split_of_year(int(row["id"][:4]))
             )

@@ -49,6 +49,7 @@ LABEL_COLUMNS = (
     "annotator_a",
     "annotator_b",
     "adjudicated",
+    "reviewed",
     "year",
     "category",
 )
