@@ -106,7 +106,7 @@ def test_uncertainty_rounds_and_a_model_go_together(
     monkeypatch.setattr(sys, "argv", command + argv)
     with pytest.raises(SystemExit):
         sample.main()
-    assert "train-3, train-4" in capsys.readouterr().err, wrong
+    assert "train-3, train-4, train-5" in capsys.readouterr().err, wrong
 
 
 def test_a_validation_top_up_adds_only_new_validation_sentences(
