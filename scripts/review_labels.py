@@ -91,26 +91,24 @@ def flag(work: Path, caches: list[Path], threshold: float, chunk: int) -> int:
         handle.write("id\tshipped\tteachers\tprobability\n")
         for sentence_id, (label, p) in flagged.items():
             handle.write(f"{sentence_id}\t{shipped[sentence_id]}\t{label}\t{p:.3f}\n")
-    batch: list[str] = []
-    count = number = 0
+    batches: list[list[str]] = [[]]
+    count = 0
     for item_id, item in items.items():
         last = max((k for k, r in enumerate(item) if r["id"] in flagged), default=-1)
         if last < 0:
             continue
-        batch.append(f"# item {item_id}")
+        if count >= chunk:
+            batches.append([])
+            count = 0
+        batches[-1].append(f"# item {item_id}")
         for row in item[: last + 1]:
             if row["id"] in flagged:
-                batch.append(f"{row['id']}\t{row['text']}")
+                batches[-1].append(f"{row['id']}\t{row['text']}")
                 count += 1
             else:
-                batch.append(f"# context: {row['text']}")
-        if count >= chunk:
-            number += 1
-            (folder / f"batch_{number:02d}.tsv").write_text("\n".join(batch) + "\n", "utf-8")
-            batch, count = [], 0
-    if batch:
-        number += 1
-        (folder / f"batch_{number:02d}.tsv").write_text("\n".join(batch) + "\n", "utf-8")
+                batches[-1].append(f"# context: {row['text']}")
+    for number, lines in enumerate(filter(None, batches), start=1):
+        (folder / f"batch_{number:02d}.tsv").write_text("\n".join(lines) + "\n", "utf-8")
     return len(flagged)
 
 
