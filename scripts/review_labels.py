@@ -140,8 +140,16 @@ def prepare_adjudication(work: Path, batch: str, seed: int = 11) -> int:
     a = read_label_file(folder / "A" / f"batch_{batch}.tsv")
     b = read_label_file(folder / "B" / f"batch_{batch}.tsv")
     rng = random.Random(f"{seed}-{batch}")
+    blocks = _blocks(folder / f"batch_{batch}.tsv")
+    for reviewer, labels in (("A", a), ("B", b)):
+        missing = [sentence_id for sentence_id, _, _ in blocks if sentence_id not in labels]
+        if missing:
+            raise SystemExit(
+                f"{folder / reviewer / f'batch_{batch}.tsv'} lacks {len(missing)} sentence(s) "
+                f"of the batch, e.g. {missing[:3]}; have that reviewer finish the batch."
+            )
     cases = []
-    for sentence_id, context, text in _blocks(folder / f"batch_{batch}.tsv"):
+    for sentence_id, context, text in blocks:
         votes = [a[sentence_id][0], b[sentence_id][0], shipped[sentence_id]]
         if shipped[sentence_id] in votes[:2]:
             continue

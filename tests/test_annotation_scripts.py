@@ -320,6 +320,11 @@ def test_a_label_audit_reviews_what_the_teachers_contradict_and_overrules_only_b
     with pytest.raises(SystemExit, match="lacks the teacher's labels for 1 training"):
         review.flag(work, [_teacher_cache(tmp_path / "t3", agreed)], 0.7, 160)
 
+    # an unfinished review is an error that names the file, not a silent gap
+    write_label_file(work / "review" / "A" / "batch_01.tsv", [])
+    write_label_file(work / "review" / "B" / "batch_01.tsv", [(ids[1], "other", "")])
+    with pytest.raises(SystemExit, match=r"A/batch_01\.tsv lacks 1 sentence"):
+        review.prepare_adjudication(work, "01")
     # one reviewer keeps the shipped label: two of three, it stands
     write_label_file(work / "review" / "A" / "batch_01.tsv", [(ids[1], "attack", "")])
     write_label_file(work / "review" / "B" / "batch_01.tsv", [(ids[1], "other", "")])
