@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import textwrap
 from collections.abc import Sequence
@@ -187,6 +188,14 @@ def _classify(args: argparse.Namespace) -> int:
         return 2
     if args.output and not args.input:
         print("conflictnlp classify: --output needs --input.", file=sys.stderr)
+        return 2
+    if args.text is not None and os.path.isfile(args.text):
+        # Labelling the file name as a sentence prints a confident, meaningless label.
+        print(
+            f"conflictnlp classify: {args.text!r} is a file; TEXT is classified as it is "
+            f"written. To classify what the file holds, use --input {args.text}",
+            file=sys.stderr,
+        )
         return 2
     clf = Classifier.from_pretrained(args.model, backend=args.backend)
     if args.text is not None:

@@ -274,3 +274,16 @@ def test_stdin_needs_a_format_and_names_bad_lines(capsys, tiny_model_dir, monkey
     fake_stdin(monkeypatch, b"ok\n\xff\n")
     code, _, err = run(capsys, "classify", "-", "--model", tiny_model_dir)
     assert code == 2 and "standard input, line 2: not UTF-8" in err
+
+
+def test_a_file_name_given_as_text_is_refused_with_the_flag_to_use(
+    capsys, tiny_model_dir, tmp_path
+):
+    article = tmp_path / "article.txt"
+    article.write_text("Shelling hit the port overnight.\n", encoding="utf-8")
+    code, out, err = run(capsys, "classify", article, "--model", tiny_model_dir)
+    assert code == 2 and out == ""
+    assert f"use --input {article}" in err
+    # a sentence that is not a file name is classified as before
+    code, out, _ = run(capsys, "classify", "article.txt was mentioned", "--model", tiny_model_dir)
+    assert code == 0 and out.count("\t") == 1
