@@ -26,6 +26,11 @@ wrong most, above all the ordinary ones they give a conflict label.
 Round ``train-4`` (0.6) repeats this with the 0.5 default, trained on ``train-3``, and
 round ``train-5`` (0.7) with the 0.6 default, trained on ``train-4``.
 
+Round ``train-6`` (0.9) adds ``--focus allegation``: the 0.7 default's doubt is counted only
+on sentences with `allegation` among its top two labels, so the round goes to the boundary
+of the label both models get most wrong on real validation (allegation against other, attack
+and diplomatic_move), not to the model's doubt in general.
+
 ``--top-up N --round validation-2`` (0.5) enlarges the validation split (2022) with random
 items and items matching accusation, attack and politics keywords, so that choosing a
 recipe on validation rests on more than 50 real attacks and allegations.
@@ -51,6 +56,7 @@ from conflictnlp.data.current_events import (
     normalise,
     split_of_year,
 )
+from conflictnlp.labels import LABELS
 
 TARGET = {"train": 4800, "validation": 920, "test": 2650}
 RANDOM_SHARE = 0.4
@@ -157,6 +163,9 @@ TOP_UP_ROUNDS = {
     "train-3": ("train", {}),
     "train-4": ("train", {}),
     "train-5": ("train", {}),
+    # the sixth (0.9) is chosen by the 0.7 default's uncertainty about one label
+    # (--focus allegation): the weakest label of both models on real validation
+    "train-6": ("train", {}),
     # 0.5 enlarges the validation split (2022): 919 sentences with 49 attacks and 45
     # allegations could not tell recipes apart. An empty pattern matches every item, so
     # "natural" is a uniform random share; politics and law keep the look-alikes in.
@@ -188,10 +197,16 @@ def _unsampled_items(source: str, split: str, sample: list[dict]) -> list[list[d
     return items
 
 
-def _by_uncertainty(items: list[list[dict]], model: str, known: set[str]) -> list[int]:
+def _by_uncertainty(
+    items: list[list[dict]], model: str, known: set[str], focus: str | None = None
+) -> list[int]:
     """Item indices, least certain first: an item counts by its smallest top-two margin.
 
-    Items holding a sentence already labeled elsewhere (stock phrases recur) are left out.
+    With ``focus`` (a label), only sentences that have that label among the model's top two
+    count, and items with no such sentence are left out: a round aimed at one weak label
+    spends its annotation on the sentences that decide that label's boundary, instead of
+    the model's overall doubt. Items holding a sentence already labeled elsewhere (stock
+    phrases recur) are left out.
     """
     import numpy as np
 
@@ -200,13 +215,18 @@ def _by_uncertainty(items: list[list[dict]], model: str, known: set[str]) -> lis
     keep = [i for i, rows in enumerate(items) if not any(r["hash"] in known for r in rows)]
     texts = [r["text"] for i in keep for r in items[i]]
     probs = Classifier.from_pretrained(model).predict_proba(texts, batch_size=64)
-    top2 = np.sort(probs, axis=1)[:, -2:]
+    order = np.argsort(probs, axis=1)
+    top2 = np.take_along_axis(probs, order[:, -2:], axis=1)
     margins = top2[:, 1] - top2[:, 0]
+    if focus is not None:
+        in_top2 = (order[:, -2:] == LABELS.index(focus)).any(axis=1)
+        margins = np.where(in_top2, margins, np.inf)
     scores, start = [], 0
     for i in keep:
         scores.append(float(margins[start : start + len(items[i])].min()))
         start += len(items[i])
-    return [keep[j] for j in np.argsort(scores, kind="stable")]
+    ranked = np.argsort(scores, kind="stable")
+    return [keep[j] for j in ranked if np.isfinite(scores[j])]
 
 
 def top_up(
@@ -217,9 +237,10 @@ def top_up(
     round_name: str,
     chunk: int,
     uncertain_by: str | None = None,
+    focus: str | None = None,
 ) -> None:
     """Add ``size`` sentences of a round's split as new batches: keyword-matched items, or
-    with ``uncertain_by`` the items that model is least sure of."""
+    with ``uncertain_by`` the items that model is least sure of (about ``focus``, if given)."""
     split, themes = TOP_UP_ROUNDS[round_name]
     rng = random.Random(seed + 1 if round_name == "test" else f"{seed}-{round_name}-top-up")
     sample = [json.loads(line) for line in (out / "sample.jsonl").open(encoding="utf-8")]
@@ -229,7 +250,7 @@ def top_up(
     used: set[int] = set()
     if uncertain_by:
         known = {r["hash"] for r in sample}
-        _take(items, _by_uncertainty(items, uncertain_by, known), size, used, picked)
+        _take(items, _by_uncertainty(items, uncertain_by, known, focus), size, used, picked)
     for share, pattern in themes.values():
         regex = re.compile(pattern, re.I)
         pool = [
@@ -280,7 +301,14 @@ def main() -> None:
     parser.add_argument(
         "--uncertain-by", metavar="MODEL", help="choose the top-up by this model's uncertainty"
     )
+    parser.add_argument(
+        "--focus",
+        choices=LABELS,
+        help="with --uncertain-by: count only the model's doubt about this label",
+    )
     args = parser.parse_args()
+    if args.focus and not args.uncertain_by:
+        parser.error("--focus LABEL needs --uncertain-by MODEL")
     if args.top_up:
         by_model = not TOP_UP_ROUNDS[args.round][1]
         if by_model != bool(args.uncertain_by):
@@ -294,6 +322,7 @@ def main() -> None:
             args.round,
             args.chunk,
             args.uncertain_by,
+            args.focus,
         )
         return
     rng = random.Random(args.seed)

@@ -64,31 +64,72 @@ def test_rebuilding_from_another_snapshot_fails_by_id(
         assemble.rebuild_work(snapshot, tmp_path / "work")
 
 
-def test_uncertainty_sampling_takes_the_least_certain_items_first(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
+def _stub_model(monkeypatch: pytest.MonkeyPatch, probs: dict[str, list[float]]) -> None:
+    """Every model becomes one that gives each text the probabilities listed for it."""
     import numpy as np
 
     import conflictnlp
-
-    sample = _script("sample_current_events")
-    # margins between the two top labels: 0.8, 0.1, 0.5 and 0.0
-    probs = {
-        "calm": [0.9, 0.1, 0, 0, 0],
-        "torn": [0.5, 0.4, 0.1, 0, 0],
-        "fair": [0.7, 0.2, 0.1, 0, 0],
-        "known": [0.5, 0.5, 0, 0, 0],
-    }
 
     class Stub:
         def predict_proba(self, texts, batch_size=32):
             return np.array([probs[t] for t in texts])
 
     monkeypatch.setattr(conflictnlp.Classifier, "from_pretrained", lambda model: Stub())
-    rows = lambda *texts: [{"text": t, "hash": f"h-{t}"} for t in texts]  # noqa: E731
-    items = [rows("calm"), rows("fair"), rows("calm", "calm", "torn"), rows("known", "torn")]
+
+
+def _items(*texts_per_item: tuple[str, ...]) -> list[list[dict]]:
+    return [[{"text": t, "hash": f"h-{t}"} for t in texts] for texts in texts_per_item]
+
+
+def test_uncertainty_sampling_takes_the_least_certain_items_first(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    sample = _script("sample_current_events")
+    # margins between the two top labels: 0.8, 0.1, 0.5 and 0.0
+    _stub_model(
+        monkeypatch,
+        {
+            "calm": [0.9, 0.1, 0, 0, 0],
+            "torn": [0.5, 0.4, 0.1, 0, 0],
+            "fair": [0.7, 0.2, 0.1, 0, 0],
+            "known": [0.5, 0.5, 0, 0, 0],
+        },
+    )
+    items = _items(("calm",), ("fair",), ("calm", "calm", "torn"), ("known", "torn"))
     # an item counts by its least certain sentence; one with a labeled sentence is skipped
     assert sample._by_uncertainty(items, "stub", known={"h-known"}) == [2, 1, 0]
+
+
+def test_a_focused_round_counts_only_the_doubt_about_its_label(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    sample = _script("sample_current_events")
+    # labels: attack, casualty_report, diplomatic_move, allegation, other
+    _stub_model(
+        monkeypatch,
+        {
+            "torn": [0.5, 0.45, 0.05, 0, 0],  # the least certain, but attack or casualty
+            "doubt": [0.45, 0, 0, 0.35, 0.2],  # allegation second, margin 0.10
+            "sure": [0.05, 0, 0, 0.9, 0.05],  # allegation first, margin 0.85
+            "calm": [0.1, 0, 0, 0, 0.9],  # allegation not among the top two: not counted
+        },
+    )
+    items = _items(("torn",), ("calm", "sure"), ("torn", "doubt"), ("calm",))
+    assert sample._by_uncertainty(items, "stub", known=set()) == [0, 2, 1, 3]
+    # the torn sentence no longer counts: item 2 ranks by its doubt about allegation, and
+    # the items with no sentence near allegation are left out altogether
+    assert sample._by_uncertainty(items, "stub", known=set(), focus="allegation") == [2, 1]
+
+
+def test_focus_needs_a_model(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
+) -> None:
+    sample = _script("sample_current_events")
+    command = ["sample_current_events.py", "--source", "x", "--out", "y", "--top-up", "5"]
+    monkeypatch.setattr(sys, "argv", [*command, "--round", "train-6", "--focus", "allegation"])
+    with pytest.raises(SystemExit):
+        sample.main()
+    assert "--focus LABEL needs --uncertain-by MODEL" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize(
