@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from .labels import LABELS
 from .prediction import Prediction
 
-__version__ = "0.8.0"
+__version__ = "0.9.0"
 
 __all__ = [
     "LABELS",
