@@ -326,6 +326,32 @@ def _teacher_cache(folder: Path, probs: dict[str, list[float]]) -> Path:
     return folder
 
 
+def test_a_teacher_cache_chooses_a_round_without_loading_a_model(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    import conflictnlp
+
+    sample = _script("sample_current_events")
+
+    def no_model(model):
+        raise AssertionError("a teacher cache must not load a model")
+
+    monkeypatch.setattr(conflictnlp.Classifier, "from_pretrained", no_model)
+    cache = _teacher_cache(
+        tmp_path / "teacher_labels",
+        {
+            "doubt": [0.45, 0, 0, 0.35, 0.2],  # allegation second, margin 0.10
+            "sure": [0.05, 0, 0, 0.9, 0.05],  # allegation first, margin 0.85
+            "torn": [0.5, 0.45, 0.05, 0, 0],  # margin 0.05, allegation not in the top two
+        },
+    )
+    # "unseen" was never labelled by the teacher: it counts as unknown, not as certain or
+    # uncertain, so an item of unseen sentences only is left out
+    items = _items(("sure",), ("unseen",), ("unseen", "doubt"), ("torn",))
+    assert sample._by_uncertainty(items, str(cache), known=set()) == [3, 2, 0]
+    assert sample._by_uncertainty(items, str(cache), known=set(), focus="allegation") == [2, 0]
+
+
 @pytest.mark.filterwarnings("ignore::UserWarning")  # kappa over one sentence is undefined
 def test_a_label_audit_reviews_what_the_teachers_contradict_and_overrules_only_by_ruling(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
