@@ -53,6 +53,19 @@ def read_cache(folder: str | Path) -> dict[str, np.ndarray]:
     return found
 
 
+def cached_probabilities(folder: str | Path, texts: Sequence[str]) -> np.ndarray:
+    """The probabilities saved in ``folder`` for ``texts``, shape ``(n, len(LABELS))``.
+
+    For the scripts that choose or audit labels by a teacher without running it; a
+    sentence the cache lacks gets a row of NaN, and the caller decides whether that is
+    an error (an audit must see every sentence) or an unknown (a sample may skip it).
+    """
+    cached = read_cache(folder)
+    missing = np.full(len(LABELS), np.nan, dtype=np.float32)
+    rows = [cached.get(text_hash(t), missing) for t in texts]
+    return np.exp(np.stack(rows)) if rows else np.zeros((0, len(LABELS)), dtype=np.float32)
+
+
 def teacher_log_probs(
     teacher: Any,
     texts: Sequence[str],

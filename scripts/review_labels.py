@@ -40,7 +40,7 @@ import numpy as np
 from conflictnlp.data.current_events import read_labels
 from conflictnlp.data.label_files import read_label_file
 from conflictnlp.labels import LABELS
-from conflictnlp.teacher_labels import read_cache, text_hash
+from conflictnlp.teacher_labels import cached_probabilities
 
 REVIEW = "review"
 
@@ -63,14 +63,14 @@ def teacher_probabilities(caches: list[Path], texts: list[str]) -> np.ndarray:
     """
     total = np.zeros((len(texts), len(LABELS)))
     for folder in caches:
-        cached = read_cache(folder)
-        missing = [t for t in texts if text_hash(t) not in cached]
+        probs = cached_probabilities(folder, texts)
+        missing = [t for t, row in zip(texts, probs, strict=True) if np.isnan(row).any()]
         if missing:
             raise SystemExit(
                 f"{folder} lacks the teacher's labels for {len(missing)} training sentences "
                 f"(e.g. {missing[0]!r}); run `conflictnlp label-pool` with that teacher first."
             )
-        total += np.exp(np.stack([cached[text_hash(t)] for t in texts]))
+        total += probs
     return total / len(caches)
 
 

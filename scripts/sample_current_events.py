@@ -214,15 +214,10 @@ def _probabilities(texts: list[str], model: str) -> Any:
     doubt for free, but they cover only the sentences that teacher labelled (the gold
     and the distillation pool), so the others are scored as unknown.
     """
-    import numpy as np
-
     if list(Path(model).glob("chunk-*.npz")):
-        from conflictnlp.teacher_labels import read_cache, text_hash
+        from conflictnlp.teacher_labels import cached_probabilities
 
-        cached = read_cache(model)
-        missing = np.full(len(LABELS), np.nan, dtype=np.float32)
-        rows = [cached.get(text_hash(t), missing) for t in texts]
-        return np.exp(np.stack(rows)) if rows else np.zeros((0, len(LABELS)))
+        return cached_probabilities(model, texts)
     from conflictnlp import Classifier
 
     return Classifier.from_pretrained(model).predict_proba(texts, batch_size=64)
