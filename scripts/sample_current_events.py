@@ -35,7 +35,8 @@ Round ``train-7`` (0.10) is chosen by the teacher's doubt instead of the default
 the teacher-label cache that distillation leaves (``--uncertain-by runs/teacher_labels_X``):
 no inference, so the selection costs only the sentence splitting of the snapshot (about 9
 minutes of one core, against about 25 with a model scoring ~100k sentences); it covers only
-the sentences that teacher labelled (the gold and the distillation pool).
+the sentences that teacher labelled (the gold and the distillation pool). Round ``train-8``
+(0.10) repeats it from the same cache, on the items ``train-7`` left.
 
 ``--top-up N --round validation-2`` (0.5) enlarges the validation split (2022) with random
 items and items matching accusation, attack and politics keywords, so that choosing a
@@ -175,6 +176,8 @@ TOP_UP_ROUNDS = {
     "train-6": ("train", {}),
     # the seventh (0.10) by the cached labels of the teacher, accurate 0.6 (see _probabilities)
     "train-7": ("train", {}),
+    # the eighth (0.10) by the same cache, on the items the seventh left
+    "train-8": ("train", {}),
     # 0.5 enlarges the validation split (2022): 919 sentences with 49 attacks and 45
     # allegations could not tell recipes apart. An empty pattern matches every item, so
     # "natural" is a uniform random share; politics and law keep the look-alikes in.
