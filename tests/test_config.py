@@ -19,6 +19,7 @@ CONFIGS = Path(__file__).resolve().parent.parent / "configs"
         "full.yaml",
         "accurate.yaml",
         "distill.yaml",
+        "distill_pool.yaml",
         "minilm_real.yaml",
     ],
 )
