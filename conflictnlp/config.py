@@ -3,6 +3,12 @@
 A YAML config has the sections ``model``, ``data`` and ``training``, one per dataclass
 (as in the transformers text-classification example). An unknown key or a value of the
 wrong type is an error that names the key, its line in the file and what was expected.
+
+A config may start from another one with a top-level ``extends: other.yaml`` (a path
+relative to the file that says it) and set only the keys it changes, key by key within
+each section. A candidate recipe is then a few lines beside the recipe it varies, and
+cannot silently drift from it when that one changes. Errors still name the file and
+line where the offending key was written, parent or child.
 """
 
 from __future__ import annotations
@@ -191,15 +197,27 @@ def _key_lines(text: str) -> dict[tuple[str, ...], int]:
     return lines
 
 
+def _locations(source: str, text: str) -> dict[tuple[str, ...], str]:
+    """Where each (section, key) of a YAML text was written, as 'file, line N'."""
+    return {keys: f"{source}, line {line}" for keys, line in _key_lines(text).items()}
+
+
 def parse_config(
-    raw: dict[str, Any] | None, source: str = "<config>", text: str = ""
+    raw: dict[str, Any] | None,
+    source: str = "<config>",
+    text: str = "",
+    locations: dict[tuple[str, ...], str] | None = None,
 ) -> TrainConfig:
-    """Build a TrainConfig from a mapping, refusing unknown keys and wrong types."""
-    lines = _key_lines(text) if text else {}
+    """Build a TrainConfig from a mapping, refusing unknown keys and wrong types.
+
+    ``text`` (the YAML the mapping came from) or ``locations`` (from several files, for
+    a config that extends another) let errors name the line of the key at fault.
+    """
+    if locations is None:
+        locations = _locations(source, text) if text else {}
 
     def where(*keys: str) -> str:
-        line = lines.get(tuple(keys))
-        return f"{source}, line {line}" if line else source
+        return locations.get(tuple(keys), source)
 
     raw = raw or {}
     if not isinstance(raw, dict):
@@ -254,9 +272,14 @@ def _describe(expected: Any) -> str:
     return getattr(expected, "__name__", None) or str(expected).replace("typing.", "")
 
 
-def load_config(path: str | Path) -> TrainConfig:
-    """Read a YAML training config, checked; see the module docstring."""
-    path = Path(path)
+def _read_chain(
+    path: Path, children: tuple[Path, ...] = ()
+) -> tuple[Any, dict[tuple[str, ...], str]]:
+    """The raw mapping of ``path`` with its ``extends`` chain merged in, and key locations.
+
+    A child's section is merged into its parent's key by key (a child key wins); a
+    section that is not a mapping on either side is left for parse_config to refuse.
+    """
     if not path.is_file():
         raise FileNotFoundError(f"{path}: no such config file (see configs/ for examples).")
     text = path.read_text(encoding="utf-8")
@@ -264,4 +287,41 @@ def load_config(path: str | Path) -> TrainConfig:
         raw = yaml.safe_load(text)
     except yaml.YAMLError as err:
         raise ConfigError(f"{path}: not valid YAML: {err}") from err
-    return parse_config(raw, str(path), text)
+    locations = _locations(str(path), text)
+    if not isinstance(raw, dict) or "extends" not in raw:
+        return raw, locations
+    raw = dict(raw)
+    parent_name = raw.pop("extends")
+    where = locations.get(("extends",), str(path))
+    if not isinstance(parent_name, str) or not parent_name:
+        raise ConfigError(
+            f"{where}: 'extends' must be the path of another config file, relative to this "
+            f"one; got {parent_name!r}."
+        )
+    parent = path.parent / parent_name
+    if not parent.is_file():
+        raise ConfigError(f"{where}: 'extends' names {parent}, which does not exist.")
+    chain = (*children, path)
+    if any(parent.resolve() == seen.resolve() for seen in chain):
+        cycle = " -> ".join(str(p) for p in (*chain, parent))
+        raise ConfigError(f"{where}: 'extends' makes a cycle: {cycle}.")
+    base, base_locations = _read_chain(parent, chain)
+    if base is not None and not isinstance(base, dict):
+        raise ConfigError(f"{parent}: expected a mapping with sections {', '.join(_SECTIONS)}.")
+    merged = dict(base or {})
+    for section, values in raw.items():
+        inherited = merged.get(section)
+        if values is None and isinstance(inherited, dict):
+            continue  # an empty section in the child changes nothing
+        if isinstance(values, dict) and isinstance(inherited, dict):
+            merged[section] = {**inherited, **values}
+        else:
+            merged[section] = values
+    return merged, {**base_locations, **locations}
+
+
+def load_config(path: str | Path) -> TrainConfig:
+    """Read a YAML training config, checked; see the module docstring."""
+    path = Path(path)
+    raw, locations = _read_chain(path)
+    return parse_config(raw, str(path), locations=locations)

@@ -88,3 +88,45 @@ def test_missing_and_invalid_yaml(tmp_path):
     bad.write_text("model: [unclosed\n")
     with pytest.raises(ConfigError, match="not valid YAML"):
         load_config(bad)
+
+
+def test_extends_merges_key_by_key_and_child_wins(tmp_path):
+    (tmp_path / "base.yaml").write_text(
+        "model:\n  lora_r: 8\n  name: base\ntraining:\n  epochs: 5\n  batch_size: 32\n"
+    )
+    sub = tmp_path / "variants"
+    sub.mkdir()
+    (sub / "child.yaml").write_text(
+        "extends: ../base.yaml\nmodel:\ntraining:\n  epochs: 3\ndata:\n  max_pool_samples: 7\n"
+    )
+    config = load_config(sub / "child.yaml")
+    assert (config.model.lora_r, config.model.name) == (8, "base")
+    assert (config.training.epochs, config.training.batch_size) == (3, 32)
+    assert config.data.max_pool_samples == 7
+
+
+def test_extends_errors_name_the_file_and_line_that_wrote_the_key(tmp_path):
+    (tmp_path / "base.yaml").write_text("training:\n  epochs: 5\n  batch_size: many\n")
+    (tmp_path / "child.yaml").write_text("extends: base.yaml\ntraining:\n  epochs: 3\n")
+    with pytest.raises(
+        ConfigError, match=r"base\.yaml, line 3: 'training\.batch_size' must be int"
+    ):
+        load_config(tmp_path / "child.yaml")
+    (tmp_path / "base.yaml").write_text("training:\n  epochs: 5\n")
+    (tmp_path / "child.yaml").write_text("extends: base.yaml\ntraining:\n\n  epoch: 3\n")
+    with pytest.raises(ConfigError, match=r"child\.yaml, line 4: unknown key 'training\.epoch'"):
+        load_config(tmp_path / "child.yaml")
+
+
+def test_extends_refuses_missing_parents_cycles_and_non_paths(tmp_path):
+    child = tmp_path / "child.yaml"
+    child.write_text("training:\n  epochs: 3\nextends: nope.yaml\n")
+    with pytest.raises(ConfigError, match=r"child\.yaml, line 3: 'extends' names .*nope\.yaml"):
+        load_config(child)
+    (tmp_path / "a.yaml").write_text("extends: b.yaml\n")
+    (tmp_path / "b.yaml").write_text("extends: a.yaml\n")
+    with pytest.raises(ConfigError, match=r"'extends' makes a cycle: .*a\.yaml -> .*b\.yaml -> "):
+        load_config(tmp_path / "a.yaml")
+    child.write_text("extends: [base.yaml]\n")
+    with pytest.raises(ConfigError, match="'extends' must be the path of another config file"):
+        load_config(child)
