@@ -20,6 +20,7 @@ CONFIGS = Path(__file__).resolve().parent.parent / "configs"
         "accurate.yaml",
         "distill.yaml",
         "distill_pool.yaml",
+        "accurate_l8.yaml",
         "minilm_real.yaml",
     ],
 )
