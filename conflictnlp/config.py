@@ -145,7 +145,14 @@ class TrainingConfig:
     )
     distill_alpha: float = field(
         default=0.5,
-        metadata={"help": "Weight of the teacher's soft loss on gold rows (pool rows: 1)."},
+        metadata={"help": "Weight of the teacher's soft loss on gold rows."},
+    )
+    distill_pool_weight: float = field(
+        default=1.0,
+        metadata={
+            "help": "Weight of a pool row's loss (the teacher's soft loss alone) against a "
+            "gold row's; below 1 keeps a large pool from outweighing the gold data."
+        },
     )
     keep_checkpoints: bool = field(
         default=False, metadata={"help": "Keep per-epoch checkpoints after a finished run."}
@@ -261,10 +268,9 @@ def parse_config(
             f"{where('data', 'pool')}: the 'current-events' pool is read from 'data.real_news'; "
             "set it to the snapshot."
         )
-    if not 0.0 <= config.training.distill_alpha <= 1.0:
-        raise ConfigError(
-            f"{where('training', 'distill_alpha')}: 'training.distill_alpha' must be in [0, 1]."
-        )
+    for key in ("distill_alpha", "distill_pool_weight"):
+        if not 0.0 <= getattr(config.training, key) <= 1.0:
+            raise ConfigError(f"{where('training', key)}: 'training.{key}' must be in [0, 1].")
     return config
 
 

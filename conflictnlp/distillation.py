@@ -25,11 +25,15 @@ def distillation_loss(
     labels: torch.Tensor,
     temperature: float,
     alpha: float,
+    pool_weight: float = 1.0,
 ) -> torch.Tensor:
     """Mean over the batch of the per-sentence distillation loss.
 
     A gold row costs ``alpha * soft + (1 - alpha) * hard``; a row without a gold label
-    (``labels == -100``) costs ``soft`` alone, so a batch of pool sentences still trains.
+    (``labels == -100``) costs ``pool_weight * soft``, so a batch of pool sentences still
+    trains. ``pool_weight`` below 1 lets a pool much larger than the gold data add
+    variety without outweighing it (a 40,000-sentence pool at weight 1 pulled the
+    student away from the written sentences: docs/results.md, "After 0.9").
     """
     t = float(temperature)
     student = F.log_softmax(student_logits.float() / t, dim=-1)
@@ -39,7 +43,9 @@ def distillation_loss(
     hard = torch.zeros_like(soft)
     if gold.any():
         hard[gold] = F.cross_entropy(student_logits[gold].float(), labels[gold], reduction="none")
-    weight_soft = torch.where(gold, torch.full_like(soft, alpha), torch.ones_like(soft))
+    weight_soft = torch.where(
+        gold, torch.full_like(soft, alpha), torch.full_like(soft, pool_weight)
+    )
     return (weight_soft * soft + (1.0 - alpha) * hard * gold).mean()
 
 
@@ -49,10 +55,13 @@ class DistillationTrainer(Trainer):
     Batches without teacher labels (evaluation) fall back to the model's own loss.
     """
 
-    def __init__(self, *args: Any, temperature: float, alpha: float, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, temperature: float, alpha: float, pool_weight: float = 1.0, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.temperature = temperature
         self.alpha = alpha
+        self.pool_weight = pool_weight
 
     def compute_loss(
         self,
@@ -66,5 +75,7 @@ class DistillationTrainer(Trainer):
             return super().compute_loss(model, inputs, return_outputs, num_items_in_batch)
         labels = inputs.pop("labels")
         outputs = model(**inputs)
-        loss = distillation_loss(outputs.logits, teacher, labels, self.temperature, self.alpha)
+        loss = distillation_loss(
+            outputs.logits, teacher, labels, self.temperature, self.alpha, self.pool_weight
+        )
         return (loss, outputs) if return_outputs else loss

@@ -47,9 +47,12 @@ def write_model_card(folder: Path, config: TrainConfig, metrics: dict[str, Any])
         )
     distilled = ""
     if config.training.teacher:
+        pool_weight = config.training.distill_pool_weight
         pool = (
             f" and {config.data.max_pool_samples or 'all'} unlabeled sentences of the pool "
-            f"`{config.data.pool}` (up to {config.data.pool_last_year})"
+            f"`{config.data.pool}` (up to {config.data.pool_last_year}"
+            + (f", each weighing {pool_weight} of a gold sentence" if pool_weight != 1 else "")
+            + ")"
             if config.data.pool
             else ""
         )

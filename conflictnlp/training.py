@@ -383,6 +383,7 @@ def train(
         extra = {
             "temperature": cfg.training.distill_temperature,
             "alpha": cfg.training.distill_alpha,
+            "pool_weight": cfg.training.distill_pool_weight,
         }
     started = time.perf_counter()
     with quiet():  # peft and transformers deprecation notices; progress bars stay on

@@ -38,6 +38,20 @@ def test_pool_rows_learn_from_the_teacher_only():
     assert student.grad is not None and int(student.grad.argmin()) == 0
 
 
+def test_pool_weight_scales_pool_rows_only():
+    teacher = torch.log_softmax(torch.randn(2, 5), dim=-1)
+    student = torch.randn(2, 5)
+    labels = torch.tensor([2, NO_LABEL])
+    full = [
+        distillation_loss(student[i : i + 1], teacher[i : i + 1], labels[i : i + 1], 2.0, 0.5)
+        for i in range(2)
+    ]
+    got = distillation_loss(student, teacher, labels, 2.0, 0.5, pool_weight=0.25)
+    assert torch.allclose(got, (full[0] + 0.25 * full[1]) / 2)
+    with pytest.raises(ConfigError, match=r"'training\.distill_pool_weight' must be in \[0, 1\]"):
+        parse_config({"training": {"distill_pool_weight": 2.0}})
+
+
 class CountingTeacher:
     """Stands in for a Classifier: counts what it labels, can fail after N calls."""
 
@@ -179,3 +193,27 @@ def test_label_pool_command(tmp_path, tiny_base_dir, tiny_model_dir, tiny_data_d
     no_teacher.write_text(f"data: {{path: '{tiny_data_dir}'}}\n", encoding="utf-8")
     assert main(["label-pool", "--config", str(no_teacher)]) == 2
     assert "no training.teacher" in capsys.readouterr().err
+
+
+def test_model_card_states_the_pool_weight_only_when_it_is_not_one(tmp_path):
+    from conflictnlp.model_card import write_model_card
+
+    split = {"n": 4, "accuracy": 0.5, "macro_f1": 0.5, "macro_f1_ci95": [0.4, 0.6], "ece": 0.1}
+    label = {"precision": 0.5, "recall": 0.5, "f1": 0.5, "support": 1}
+    metrics = {
+        "validation": split,
+        "test": {**split, "per_label": {"attack": label}},
+        "train_size": 4,
+        "train_seconds": 1,
+        "precision": "no",
+        "temperature": 1.0,
+    }
+    raw = {
+        "data": {"pool": "pool.txt", "max_pool_samples": 40000},
+        "training": {"teacher": "accurate"},
+    }
+    card = write_model_card(tmp_path, parse_config(raw), metrics).read_text()
+    assert "40000 unlabeled sentences" in card and "weighing" not in card
+    raw["training"]["distill_pool_weight"] = 0.25
+    card = write_model_card(tmp_path, parse_config(raw), metrics).read_text()
+    assert "each weighing 0.25 of a gold sentence" in card
