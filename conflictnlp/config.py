@@ -283,8 +283,7 @@ def _read_chain(
 ) -> tuple[Any, dict[tuple[str, ...], str]]:
     """The raw mapping of ``path`` with its ``extends`` chain merged in, and key locations.
 
-    A child's section is merged into its parent's key by key (a child key wins); a
-    section that is not a mapping on either side is left for parse_config to refuse.
+    ``children`` are the files that led here, to catch a cycle before it recurses forever.
     """
     if not path.is_file():
         raise FileNotFoundError(f"{path}: no such config file (see configs/ for examples).")
@@ -314,16 +313,25 @@ def _read_chain(
     base, base_locations = _read_chain(parent, chain)
     if base is not None and not isinstance(base, dict):
         raise ConfigError(f"{parent}: expected a mapping with sections {', '.join(_SECTIONS)}.")
-    merged = dict(base or {})
-    for section, values in raw.items():
+    return _merge_sections(base or {}, raw), {**base_locations, **locations}
+
+
+def _merge_sections(base: dict[str, Any], child: dict[str, Any]) -> dict[str, Any]:
+    """``base`` with ``child`` laid over it key by key within each section.
+
+    A section that is not a mapping on either side replaces the parent's, and is left for
+    parse_config to refuse with its line; an empty section in the child changes nothing.
+    """
+    merged = dict(base)
+    for section, values in child.items():
         inherited = merged.get(section)
         if values is None and isinstance(inherited, dict):
-            continue  # an empty section in the child changes nothing
+            continue
         if isinstance(values, dict) and isinstance(inherited, dict):
             merged[section] = {**inherited, **values}
         else:
             merged[section] = values
-    return merged, {**base_locations, **locations}
+    return merged
 
 
 def load_config(path: str | Path) -> TrainConfig:
