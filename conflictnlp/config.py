@@ -212,16 +212,14 @@ def _locations(source: str, text: str) -> dict[tuple[str, ...], str]:
 def parse_config(
     raw: dict[str, Any] | None,
     source: str = "<config>",
-    text: str = "",
     locations: dict[tuple[str, ...], str] | None = None,
 ) -> TrainConfig:
     """Build a TrainConfig from a mapping, refusing unknown keys and wrong types.
 
-    ``text`` (the YAML the mapping came from) or ``locations`` (from several files, for
-    a config that extends another) let errors name the line of the key at fault.
+    ``locations`` ('file, line N' for each (section, key), from every file of an
+    ``extends`` chain) let errors name the line of the key at fault.
     """
-    if locations is None:
-        locations = _locations(source, text) if text else {}
+    locations = locations or {}
 
     def where(*keys: str) -> str:
         return locations.get(tuple(keys), source)

@@ -47,12 +47,11 @@ def write_model_card(folder: Path, config: TrainConfig, metrics: dict[str, Any])
         )
     distilled = ""
     if config.training.teacher:
-        pool_weight = config.training.distill_pool_weight
+        weight = config.training.distill_pool_weight
+        weighing = f", each weighing {weight} of a gold sentence" if weight != 1 else ""
         pool = (
             f" and {config.data.max_pool_samples or 'all'} unlabeled sentences of the pool "
-            f"`{config.data.pool}` (up to {config.data.pool_last_year}"
-            + (f", each weighing {pool_weight} of a gold sentence" if pool_weight != 1 else "")
-            + ")"
+            f"`{config.data.pool}` (up to {config.data.pool_last_year}{weighing})"
             if config.data.pool
             else ""
         )
