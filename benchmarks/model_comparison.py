@@ -8,6 +8,9 @@ paired bootstrap of the macro-F1 difference. `docs/results.md` quotes the output
 
 ``--split validation`` runs the same comparison on the two validation splits (written, and
 real 2022): that is where a retrained model is chosen, before its test numbers are read.
+It adds the joint validation split (both together) and, for each ``--pair NEW=OLD``, the
+selection rule fixed since 0.5: ship NEW only if its joint validation macro-F1 is higher
+and its real validation macro-F1 is not lower.
 
 Usage:
     python benchmarks/model_comparison.py --source current-events-context \\
@@ -21,15 +24,46 @@ from __future__ import annotations
 import argparse
 import json
 from pathlib import Path
+from typing import Any
+
+import numpy as np
 
 from conflictnlp import Classifier, evaluate, load_dataset
-from conflictnlp.metrics import paired_bootstrap
+from conflictnlp.metrics import macro_f1, macro_f1_interval, paired_bootstrap
 
 
 def _named(spec: str) -> tuple[str, str]:
     """``name=path`` or a shipped name used as both."""
     name, _, path = spec.partition("=")
     return name, path or name
+
+
+def _pair_tests(y_true: Any, predictions: dict[str, Any], pairs: list[str]) -> dict[str, dict]:
+    """Paired bootstrap of NEW minus OLD for each ``NEW=OLD``."""
+    tests = {}
+    for spec in pairs:
+        new, _, old = spec.partition("=")
+        test = paired_bootstrap(y_true, predictions[new], predictions[old])
+        tests[f"{new} - {old}"] = {k: test[k] for k in ("difference", "ci95", "p_value")}
+    return tests
+
+
+def _print_pairs(pairs: dict[str, dict]) -> None:
+    for pair, test in pairs.items():
+        low, high = test["ci95"]
+        print(f"  {pair}: {test['difference']:+.3f} [{low:+.3f}, {high:+.3f}]")
+
+
+def selection_rule(split_f1: dict[str, dict[str, float]], new: str, old: str) -> dict[str, Any]:
+    """The pre-set rule: higher joint validation macro-F1 and real validation not lower."""
+    joint = split_f1["joint_validation"]
+    real = split_f1["real_validation"]
+    ship = joint[new] > joint[old] and real[new] >= real[old]
+    return {
+        "joint_validation": [joint[new], joint[old]],
+        "real_validation": [real[new], real[old]],
+        "ship": ship,
+    }
 
 
 def main() -> None:
@@ -70,6 +104,7 @@ def main() -> None:
         f"real_{args.split}": load_dataset("current-events", args.split, source=args.source),
     }
     results: dict = {"models": dict(named), "splits": {}}
+    joint_true, joint_predictions = [], {name: [] for name in names}
     for split, data in splits.items():
         report = evaluate(models, data, names=names, data_name=split)
         if args.reports and split.startswith("written_"):
@@ -97,11 +132,10 @@ def main() -> None:
             for c in report.comparisons
         }
         predictions = {r.name: r.probs.argmax(axis=1) for r in report.results}
-        pairs = {}
-        for spec in args.pair:
-            new, _, old = spec.partition("=")
-            test = paired_bootstrap(report.y_true, predictions[new], predictions[old])
-            pairs[f"{new} - {old}"] = {k: test[k] for k in ("difference", "ci95", "p_value")}
+        joint_true.append(report.y_true)
+        for name, predicted in predictions.items():
+            joint_predictions[name].append(predicted)
+        pairs = _pair_tests(report.y_true, predictions, args.pair)
         results["splits"][split] = {
             "models": per_model,
             "versus_baseline": versus,
@@ -117,11 +151,47 @@ def main() -> None:
                 line += f"  vs {names[0]}: {d['difference']:+.3f} [{d['ci95'][0]:+.3f}, {d['ci95'][1]:+.3f}]"
             print(line)
         # after the split's own lines (they were printed under the previous split's)
-        for pair, test in pairs.items():
-            low, high = test["ci95"]
-            print(f"  {pair}: {test['difference']:+.3f} [{low:+.3f}, {high:+.3f}]")
+        _print_pairs(pairs)
+    if args.split == "validation":
+        results["splits"]["joint_validation"] = _joint(
+            names, joint_true, joint_predictions, args.pair
+        )
+        split_f1 = {
+            split: {name: m["macro_f1"] for name, m in entry["models"].items()}
+            for split, entry in results["splits"].items()
+        }
+        results["selection"] = {}
+        for spec in args.pair:
+            new, _, old = spec.partition("=")
+            decision = selection_rule(split_f1, new, old)
+            results["selection"][f"{new} vs {old}"] = decision
+            verdict = f"ship {new}" if decision["ship"] else f"keep {old}"
+            print(f"\nselection rule, {new} vs {old}: {verdict}")
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+
+
+def _joint(
+    names: list[str], y_true: list[Any], predictions: dict[str, list[Any]], pairs: list[str]
+) -> dict[str, Any]:
+    """Macro-F1 of each model over both validation splits together, and the pair tests."""
+    truth = np.concatenate(y_true)
+    joint = {name: np.concatenate(parts) for name, parts in predictions.items()}
+    per_model = {
+        name: {
+            "n": len(truth),
+            "macro_f1": macro_f1(truth, joint[name]),
+            "macro_f1_ci95": macro_f1_interval(truth, joint[name]),
+        }
+        for name in names
+    }
+    pair_tests = _pair_tests(truth, joint, pairs)
+    print(f"\njoint_validation (n={len(truth)})")
+    for name, m in per_model.items():
+        low, high = m["macro_f1_ci95"]
+        print(f"  {name:<14} macro-F1 {m['macro_f1']:.3f} [{low:.3f}, {high:.3f}]")
+    _print_pairs(pair_tests)
+    return {"models": per_model, "pairs": pair_tests}
 
 
 if __name__ == "__main__":

@@ -18,6 +18,20 @@ os.environ["TRANSFORMERS_OFFLINE"] = "1"
 os.environ["TOKENIZERS_PARALLELISM"] = "false"
 
 
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def load_script(folder: str, name: str) -> Any:
+    """A script of scripts/ or benchmarks/ as a module: they are files, not a package."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(name, ROOT / folder / f"{name}.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
 @pytest.fixture(autouse=True, scope="session")
 def _isolated_cache(tmp_path_factory: pytest.TempPathFactory) -> None:
     """Keep ONNX exports of test models out of the user's cache.

@@ -4,7 +4,6 @@ rewrite the old ones."""
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import shutil
 import sys
@@ -20,11 +19,9 @@ FIXTURES = Path(__file__).parent / "fixtures"
 
 
 def _script(name: str):
-    spec = importlib.util.spec_from_file_location(name, ROOT / "scripts" / f"{name}.py")
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    from conftest import load_script
+
+    return load_script("scripts", name)
 
 
 def test_a_rebuilt_work_folder_assembles_into_the_same_label_files(
