@@ -65,8 +65,8 @@ def main() -> None:
     from _machine import describe_machine
     from transformers import AutoTokenizer
 
-    from conflictnlp.modeling import _resolve_folder
-    from conflictnlp.torch_backend import load_torch_model
+    from conflictnlp.inference.classifier import _resolve_folder
+    from conflictnlp.inference.torch_backend import load_torch_model
 
     # warm the ONNX cache, as any earlier run would have
     subprocess.run([sys.executable, "-c", CLASSIFY], check=True, capture_output=True)

@@ -47,9 +47,9 @@ def main() -> None:
     from transformers import AutoTokenizer, pipeline
 
     from conflictnlp import Classifier, load_dataset
-    from conflictnlp.modeling import _resolve_folder
+    from conflictnlp.inference.classifier import _resolve_folder
+    from conflictnlp.inference.torch_backend import load_torch_model
     from conflictnlp.quiet import quiet
-    from conflictnlp.torch_backend import load_torch_model
 
     test = load_dataset(split="test")
     texts, gold = list(test["text"]), np.asarray(test["label"])

@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 
 from conflictnlp import Classifier, evaluate, load_dataset
-from conflictnlp.metrics import macro_f1, macro_f1_interval, paired_bootstrap
+from conflictnlp.evaluation.metrics import macro_f1, macro_f1_interval, paired_bootstrap
 
 
 def _named(spec: str) -> tuple[str, str]:

@@ -59,8 +59,8 @@ def main() -> None:
     from sklearn.metrics import f1_score
 
     from conflictnlp import Classifier, load_dataset
-    from conflictnlp.modeling import _resolve_folder
-    from conflictnlp.onnx_backend import (
+    from conflictnlp.inference.classifier import _resolve_folder
+    from conflictnlp.inference.onnx_backend import (
         OnnxBackend,
         calibration_batches,
         export_onnx,

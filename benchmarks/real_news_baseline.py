@@ -18,8 +18,8 @@ from pathlib import Path
 import numpy as np
 
 from conflictnlp import Classifier, load_dataset
+from conflictnlp.evaluation.metrics import compute_metrics
 from conflictnlp.labels import LABELS
-from conflictnlp.metrics import compute_metrics
 
 
 def largest_confusions(matrix: list[list[int]], top: int = 10) -> list[dict]:

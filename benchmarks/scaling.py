@@ -95,8 +95,8 @@ def make_corpus(folder: Path, sentences: int, shards: int) -> tuple[Path, Path]:
 
 
 def one_process(jsonl: Path, out: Path) -> dict:
-    from conflictnlp.files import classify_file
-    from conflictnlp.modeling import Classifier
+    from conflictnlp.inference.classifier import Classifier
+    from conflictnlp.inference.files import classify_file
 
     clf = Classifier.from_pretrained("default", backend="onnx")
     start = time.perf_counter()
@@ -198,8 +198,8 @@ def model_distribution(ray) -> dict:
     from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
 
     from conflictnlp.distributed.model_shipping import load_model, pack_model
-    from conflictnlp.modeling import Classifier
-    from conflictnlp.onnx_backend import ensure_onnx_model
+    from conflictnlp.inference.classifier import Classifier
+    from conflictnlp.inference.onnx_backend import ensure_onnx_model
 
     start = time.perf_counter()
     bundle = pack_model("default")
@@ -212,9 +212,9 @@ def model_distribution(ray) -> dict:
     def on_node(refs: list, path: str) -> dict:
         import time
 
-        from conflictnlp.encoding import SentenceEncoder
-        from conflictnlp.model_files import shipped_model_dir
-        from conflictnlp.onnx_backend import OnnxBackend
+        from conflictnlp.inference.encoding import SentenceEncoder
+        from conflictnlp.inference.model_files import shipped_model_dir
+        from conflictnlp.inference.onnx_backend import OnnxBackend
 
         t0 = time.perf_counter()
         got = ray.get(refs[0])

@@ -30,7 +30,7 @@ def fine_tuned(config: str, reuse: bool):
 
     def run(splits):
         from conflictnlp import Classifier, train
-        from conflictnlp.evaluation import previous_sentences
+        from conflictnlp.evaluation.report import previous_sentences
 
         out = ROOT / "runs" / Path(config).stem
         if not (reuse and (out / "metrics.json").is_file()):

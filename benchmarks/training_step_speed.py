@@ -22,12 +22,12 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from conflictnlp.base_model import resolve_model_path
-from conflictnlp.config import TrainConfig
 from conflictnlp.data import load_dataset
-from conflictnlp.frozen_blocks import FROZEN_HIDDEN, FrozenBlockCache
-from conflictnlp.torch_backend import model_input_names
-from conflictnlp.training import _build_model
+from conflictnlp.inference.base_model import resolve_model_path
+from conflictnlp.inference.torch_backend import model_input_names
+from conflictnlp.training.config import TrainConfig
+from conflictnlp.training.frozen_blocks import FROZEN_HIDDEN, FrozenBlockCache
+from conflictnlp.training.trainer import _build_model
 
 
 def _train_rate(model: torch.nn.Module, batches: list[dict]) -> float:

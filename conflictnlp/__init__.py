@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from .inference.prediction import Prediction
 from .labels import LABELS
-from .prediction import Prediction
 
 __version__ = "0.9.0"
 
@@ -30,20 +30,20 @@ __all__ = [
 ]
 
 _LAZY = {
-    "Classifier": ("modeling", "Classifier"),
-    "classify": ("inference", "classify"),
-    "classify_document": ("inference", "classify_document"),
-    "evaluate": ("evaluation", "evaluate"),
+    "Classifier": ("inference.classifier", "Classifier"),
+    "classify": ("inference.shortcuts", "classify"),
+    "classify_document": ("inference.shortcuts", "classify_document"),
+    "evaluate": ("evaluation.report", "evaluate"),
     "load_dataset": ("data", "load_dataset"),
-    "train": ("training", "train"),
+    "train": ("training.trainer", "train"),
 }
 
 if TYPE_CHECKING:
     from .data import load_dataset
-    from .evaluation import evaluate
-    from .inference import classify, classify_document
-    from .modeling import Classifier
-    from .training import train
+    from .evaluation.report import evaluate
+    from .inference.classifier import Classifier
+    from .inference.shortcuts import classify, classify_document
+    from .training.trainer import train
 
 
 def __getattr__(name: str) -> Any:

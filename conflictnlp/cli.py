@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from .prediction import Prediction
+    from .inference.prediction import Prediction
 
 EXAMPLES = """\
 examples:
@@ -144,7 +144,7 @@ def _print_table(predictions: Sequence, width: int = 64) -> None:
 
 def _table_prediction(row: dict, text_field: str, document: bool) -> Prediction:
     """A table line for an output row: any value shown as text, an error row with its error."""
-    from .prediction import Prediction
+    from .inference.prediction import Prediction
 
     value = row.get("text" if document else text_field)
     text = "" if value is None else str(value)
@@ -177,7 +177,7 @@ def _classify_ray(args: argparse.Namespace) -> int:
 
 
 def _classify(args: argparse.Namespace) -> int:
-    from .modeling import Classifier
+    from .inference.classifier import Classifier
 
     if args.engine == "ray":
         return _classify_ray(args)
@@ -205,7 +205,7 @@ def _classify(args: argparse.Namespace) -> int:
             p = clf.predict(args.text)
             print(f"{p.label}\t{p.score:.3f}")
         return 0
-    from .files import classify_file, iter_classified
+    from .inference.files import classify_file, iter_classified
     from .records import display_name, is_stdio
 
     input_format = args.format if is_stdio(args.input) else None
@@ -244,8 +244,8 @@ def _classify(args: argparse.Namespace) -> int:
 
 
 def _evaluate(args: argparse.Namespace) -> int:
-    from .evaluation import evaluate
-    from .modeling import Classifier
+    from .evaluation.report import evaluate
+    from .inference.classifier import Classifier
 
     models = [
         Classifier.from_pretrained(m, backend=args.backend) for m in args.model or ["default"]
@@ -263,7 +263,7 @@ def _evaluate(args: argparse.Namespace) -> int:
 
 def _config(args: argparse.Namespace) -> Any:
     """The config of ``--config``, with ``--real-news`` applied."""
-    from .config import load_config
+    from .training.config import load_config
 
     config = load_config(args.config)
     if args.real_news:
@@ -272,7 +272,7 @@ def _config(args: argparse.Namespace) -> Any:
 
 
 def _train(args: argparse.Namespace) -> int:
-    from .training import train
+    from .training.trainer import train
 
     path = train(_config(args), output_dir=args.output, resume=args.resume)
     print(f"model saved to {path}")
@@ -280,7 +280,7 @@ def _train(args: argparse.Namespace) -> int:
 
 
 def _label_pool(args: argparse.Namespace) -> int:
-    from .training import label_with_teacher, teacher_cache_dir
+    from .training.trainer import label_with_teacher, teacher_cache_dir
 
     config = _config(args)
     texts, _ = label_with_teacher(config)
@@ -298,7 +298,7 @@ def _data(args: argparse.Namespace) -> int:
 
 
 def _base(args: argparse.Namespace) -> int:
-    from .base_fetch import fetch_base
+    from .inference.base_fetch import fetch_base
 
     print(f"{args.name} is ready at {fetch_base(args.name)}", file=sys.stderr)
     return 0

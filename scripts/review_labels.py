@@ -40,7 +40,7 @@ import numpy as np
 from conflictnlp.data.current_events import read_labels
 from conflictnlp.data.label_files import read_label_file
 from conflictnlp.labels import LABELS
-from conflictnlp.teacher_labels import cached_probabilities
+from conflictnlp.training.teacher_labels import cached_probabilities
 
 REVIEW = "review"
 

@@ -218,7 +218,7 @@ def _probabilities(texts: list[str], model: str) -> Any:
     and the distillation pool), so the others are scored as unknown.
     """
     if list(Path(model).glob("chunk-*.npz")):
-        from conflictnlp.teacher_labels import cached_probabilities
+        from conflictnlp.training.teacher_labels import cached_probabilities
 
         return cached_probabilities(model, texts)
     from conflictnlp import Classifier

@@ -38,7 +38,7 @@ def _isolated_cache(tmp_path_factory: pytest.TempPathFactory) -> None:
 
     Fetched base encoders (``make bases``) stay visible: the isolated cache links to them.
     """
-    from conflictnlp.base_fetch import bases_dir
+    from conflictnlp.inference.base_fetch import bases_dir
 
     fetched = bases_dir()
     isolated = tmp_path_factory.mktemp("cache")
@@ -103,7 +103,7 @@ def quick_lora_config(base: Path, data_dir: Path, **overrides: dict) -> Any:
 
     ``overrides`` update the config's sections (``model={...}``, ``training={...}``).
     """
-    from conflictnlp.config import parse_config
+    from conflictnlp.training.config import parse_config
 
     raw: dict[str, dict] = {
         "model": {"base_model": str(base), "max_length": 32},
@@ -144,7 +144,7 @@ def save_tiny_encoder(folder: Path, architecture: str, layers: int, **config: ob
     import torch
     from transformers import AutoConfig, AutoModel, AutoTokenizer
 
-    from conflictnlp.base_model import default_encoder_dir
+    from conflictnlp.inference.base_model import default_encoder_dir
 
     torch.manual_seed(0)
     tokenizer = AutoTokenizer.from_pretrained(default_encoder_dir())
@@ -182,8 +182,8 @@ def tiny_model_dir(tmp_path_factory: pytest.TempPathFactory, tiny_base_dir: Path
     import torch
     from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
+    from conflictnlp.inference.model_files import CONFIG_KEY
     from conflictnlp.labels import ID2LABEL, LABEL2ID
-    from conflictnlp.model_files import CONFIG_KEY
 
     torch.manual_seed(0)
     folder = tmp_path_factory.mktemp("tiny-model")

@@ -312,7 +312,7 @@ def _teacher_cache(folder: Path, probs: dict[str, list[float]]) -> Path:
     """A teacher-label cache as `conflictnlp label-pool` writes it: keyed by text hash."""
     import numpy as np
 
-    from conflictnlp.teacher_labels import text_hash
+    from conflictnlp.training.teacher_labels import text_hash
 
     folder.mkdir(parents=True)
     np.savez(

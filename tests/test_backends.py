@@ -10,7 +10,7 @@ import onnx
 import pytest
 
 from conflictnlp import Classifier
-from conflictnlp.onnx_backend import cached_onnx_path
+from conflictnlp.inference.onnx_backend import cached_onnx_path
 
 TEXTS = [
     "Rebels shelled the airport on Tuesday.",
@@ -29,7 +29,7 @@ def test_auto_backend_is_onnx_on_cpu(tiny_model_dir):
 
 
 def test_auto_backend_is_torch_on_gpu(monkeypatch, tiny_model_dir):
-    import conflictnlp.modeling as modeling
+    import conflictnlp.inference.classifier as modeling
 
     chosen = {}
 
@@ -40,7 +40,7 @@ def test_auto_backend_is_torch_on_gpu(monkeypatch, tiny_model_dir):
             chosen["device"] = device
 
     monkeypatch.setattr(modeling, "_cuda_visible", lambda: True)
-    monkeypatch.setattr("conflictnlp.torch_backend.TorchBackend", FakeTorchBackend)
+    monkeypatch.setattr("conflictnlp.inference.torch_backend.TorchBackend", FakeTorchBackend)
     clf = Classifier.from_pretrained(tiny_model_dir)
     assert clf.backend.name == "torch" and chosen["device"] == "auto"
 

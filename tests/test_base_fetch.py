@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from conflictnlp import base_fetch
-from conflictnlp.base_model import resolve_model_path
+from conflictnlp.inference import base_fetch
+from conflictnlp.inference.base_model import resolve_model_path
 
 WEIGHTS = b"not really safetensors, but bytes with a known hash" * 50
 

@@ -83,7 +83,7 @@ def test_csv_with_text_field(capsys, tiny_model_dir, tmp_path):
 
 
 def test_txt_input_and_chunking(capsys, tiny_model_dir, tmp_path, monkeypatch):
-    import conflictnlp.files as files
+    import conflictnlp.inference.files as files
 
     src = tmp_path / "in.txt"
     src.write_text("".join(f"Sentence number {i} about a clash.\n" for i in range(25)) + "\n")

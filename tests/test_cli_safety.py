@@ -164,8 +164,8 @@ def test_long_csv_field_is_read_and_later_lines_are_right(capsys, tiny_model_dir
 
 
 def test_ctrl_c_prints_one_line_and_keeps_whole_rows(capsys, tiny_model_dir, tmp_path, monkeypatch):
-    import conflictnlp.files as files
-    from conflictnlp.modeling import Classifier
+    import conflictnlp.inference.files as files
+    from conflictnlp.inference.classifier import Classifier
 
     src = tmp_path / "in.txt"
     src.write_text("".join(f"Sentence {i} about a clash.\n" for i in range(10)))
@@ -206,7 +206,7 @@ def test_partial_last_line_is_dropped(tmp_path):
 
 
 def test_ctrl_c_during_training_says_resume_works(capsys, monkeypatch, tmp_path):
-    import conflictnlp.training as training
+    import conflictnlp.training.trainer as training
 
     checkpoint = tmp_path / "checkpoints" / "checkpoint-12"
     checkpoint.mkdir(parents=True)

@@ -6,24 +6,12 @@ from pathlib import Path
 
 import pytest
 
-from conflictnlp.config import ConfigError, load_config, parse_config
+from conflictnlp.training.config import ConfigError, load_config, parse_config
 
 CONFIGS = Path(__file__).resolve().parent.parent / "configs"
 
 
-@pytest.mark.parametrize(
-    "name",
-    [
-        "default.yaml",
-        "smoke.yaml",
-        "full.yaml",
-        "accurate.yaml",
-        "distill.yaml",
-        "distill_pool.yaml",
-        "accurate_l8.yaml",
-        "minilm_real.yaml",
-    ],
-)
+@pytest.mark.parametrize("name", sorted(p.name for p in CONFIGS.glob("*.yaml")))
 def test_shipped_configs_parse(name):
     config = load_config(CONFIGS / name)
     assert config.model.method in ("lora", "full")
@@ -31,7 +19,7 @@ def test_shipped_configs_parse(name):
 
 def test_distill_config_learns_from_the_shipped_teacher_on_training_years_only():
     from conflictnlp.data.current_events import SPLIT_YEARS
-    from conflictnlp.model_files import SHIPPED_MODELS
+    from conflictnlp.inference.model_files import SHIPPED_MODELS
 
     distill = load_config(CONFIGS / "distill.yaml")
     assert distill.training.teacher in SHIPPED_MODELS and distill.data.pool == "current-events"

@@ -10,9 +10,9 @@ import pytest
 import torch
 
 from conflictnlp import Classifier, train
-from conflictnlp.config import ConfigError, parse_config
-from conflictnlp.distillation import NO_LABEL, distillation_loss
-from conflictnlp.teacher_labels import read_cache, teacher_log_probs
+from conflictnlp.training.config import ConfigError, parse_config
+from conflictnlp.training.distillation import NO_LABEL, distillation_loss
+from conflictnlp.training.teacher_labels import read_cache, teacher_log_probs
 
 
 def test_loss_is_cross_entropy_when_alpha_is_zero():
@@ -134,7 +134,7 @@ def test_distillation_end_to_end(tiny_base_dir, tiny_model_dir, tiny_data_dir, t
 
 def test_more_gold_data_leaves_the_rest_of_the_pool_sample_alone(tmp_path):
     """The teacher's cached pool labels stay valid when more sentences are annotated."""
-    from conflictnlp.training import pool_texts
+    from conflictnlp.training.trainer import pool_texts
 
     pool = tmp_path / "pool.txt"
     lines = [f"Officials in province {i} said talks would resume." for i in range(40)]
@@ -155,7 +155,7 @@ def test_more_gold_data_leaves_the_rest_of_the_pool_sample_alone(tmp_path):
 def test_a_teacher_given_by_name_loads_only_when_labels_are_missing(
     tmp_path, tiny_model_dir, monkeypatch
 ):
-    from conflictnlp import modeling
+    from conflictnlp.inference import classifier as modeling
 
     cache = tmp_path / "labels"
     texts = ["Talks resumed in Doha.", "Rebels shelled the airport."]
@@ -196,7 +196,7 @@ def test_label_pool_command(tmp_path, tiny_base_dir, tiny_model_dir, tiny_data_d
 
 
 def test_model_card_states_the_pool_weight_only_when_it_is_not_one(tmp_path):
-    from conflictnlp.model_card import write_model_card
+    from conflictnlp.training.model_card import write_model_card
 
     split = {"n": 4, "accuracy": 0.5, "macro_f1": 0.5, "macro_f1_ci95": [0.4, 0.6], "ece": 0.1}
     label = {"precision": 0.5, "recall": 0.5, "f1": 0.5, "support": 1}

@@ -10,7 +10,7 @@ from sklearn.metrics import f1_score
 
 from conflictnlp import Classifier, evaluate
 from conflictnlp.data import load_dataset
-from conflictnlp.metrics import (
+from conflictnlp.evaluation.metrics import (
     batched_macro_f1,
     compute_metrics,
     expected_calibration_error,

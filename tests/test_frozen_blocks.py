@@ -12,9 +12,9 @@ import pytest
 import torch
 
 from conflictnlp import train
-from conflictnlp.config import parse_config
-from conflictnlp.frozen_blocks import FROZEN_HIDDEN, FrozenBlockCache, ReplayCollator
-from conflictnlp.training import _build_model
+from conflictnlp.training.config import parse_config
+from conflictnlp.training.frozen_blocks import FROZEN_HIDDEN, FrozenBlockCache, ReplayCollator
+from conflictnlp.training.trainer import _build_model
 
 SENTENCES = [
     "Rebels shelled the airport on Tuesday, officials said.",
@@ -42,7 +42,7 @@ def _batch(base, texts=SENTENCES):
 
 
 def _inputs(model, batch):
-    from conflictnlp.torch_backend import model_input_names
+    from conflictnlp.inference.torch_backend import model_input_names
 
     return {k: batch[k] for k in model_input_names(model)}
 

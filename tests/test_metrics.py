@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from sklearn.metrics import f1_score
 
-from conflictnlp.metrics import batched_macro_f1, compute_metrics, macro_f1
+from conflictnlp.evaluation.metrics import batched_macro_f1, compute_metrics, macro_f1
 
 
 def test_labels_that_never_occur_do_not_count():
@@ -38,7 +38,7 @@ def test_batched_macro_f1_matches_sklearn_on_resamples_with_missing_labels():
 
 
 def test_report_names_absent_labels(tmp_path):
-    from conflictnlp.evaluation import ModelResult, Report
+    from conflictnlp.evaluation.report import ModelResult, Report
 
     y = np.array([0, 1])
     probs = np.eye(5)[[0, 1]]

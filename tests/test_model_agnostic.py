@@ -11,8 +11,8 @@ from tokenizers import Tokenizer
 from tokenizers.models import WordLevel
 
 from conflictnlp import Classifier, train
-from conflictnlp.encoding import pad_token_id
-from conflictnlp.training import _trained_modules, lora_targets
+from conflictnlp.inference.encoding import pad_token_id
+from conflictnlp.training.trainer import _trained_modules, lora_targets
 
 PROBE = ["Rebels shelled the airport.", "The death toll rose to 40.", "Talks resumed."]
 

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from conflictnlp import Classifier
-from conflictnlp.onnx_backend import RECORD, cached_onnx_path, ensure_onnx_model
+from conflictnlp.inference.onnx_backend import RECORD, cached_onnx_path, ensure_onnx_model
 
 TEXTS = ["Rebels shelled the airport.", "Talks resumed in Doha."]
 
@@ -122,7 +122,7 @@ def test_pickle_only_folder_is_refused(tiny_model_dir, tmp_path, backend):
 
 
 def test_int8_that_changes_labels_falls_back_to_fp32(tiny_model_dir, fresh_cache, monkeypatch):
-    from conflictnlp import onnx_backend
+    from conflictnlp.inference import onnx_backend
 
     kept = json.loads(
         (ensure_onnx_model(tiny_model_dir, "int8").parent / RECORD).read_text(encoding="utf-8")

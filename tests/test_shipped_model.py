@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from conflictnlp import Classifier, classify, classify_document, load_dataset
-from conflictnlp.model_files import shipped_model_dir
+from conflictnlp.inference.model_files import shipped_model_dir
 
 ROOT = Path(__file__).resolve().parent.parent
 pytestmark = pytest.mark.slow
@@ -52,9 +52,9 @@ def test_accurate_model_loads_with_one_line():
     assert accurate.settings.base_model == "all-mpnet-base-v2"
     assert accurate.name != Classifier.from_pretrained("default").name
     # the shared loaders take the name too
-    from conflictnlp import inference
+    from conflictnlp.inference import shortcuts
 
-    inference._shared["accurate"] = accurate  # reuse the loaded model, as classify would
+    shortcuts._shared["accurate"] = accurate  # reuse the loaded model, as classify would
     assert classify("Talks resumed in Doha.", model="accurate").label == "diplomatic_move"
 
 

@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 
 from conflictnlp import Classifier, train
-from conflictnlp.config import parse_config
-from conflictnlp.training import CHECKPOINTS, mixed_precision
+from conflictnlp.training.config import parse_config
+from conflictnlp.training.trainer import CHECKPOINTS, mixed_precision
 
 PROBE = ["Rebels shelled the airport.", "The death toll rose to 40.", "Talks resumed."]
 
@@ -118,8 +118,8 @@ def test_temperature_is_fitted_on_logits_and_labels_in_the_same_order(
     tiny_base_dir, tiny_data_dir, tmp_path
 ):
     # length-grouped batches make the Trainer evaluate out of dataset order
-    from conflictnlp.calibration import fit_temperature
     from conflictnlp.data import load_dataset
+    from conflictnlp.training.calibration import fit_temperature
 
     cfg = tiny_config(tiny_base_dir, tiny_data_dir, epochs=6, group_by_length=True)
     out = train(cfg, output_dir=tmp_path / "grouped")

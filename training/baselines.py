@@ -31,7 +31,7 @@ def _embed(texts: list[str]) -> np.ndarray:
     import torch
     from transformers import AutoModel, AutoTokenizer
 
-    from conflictnlp.base_model import default_encoder_dir
+    from conflictnlp.inference.base_model import default_encoder_dir
     from conflictnlp.quiet import quiet
 
     with quiet():
@@ -67,7 +67,7 @@ def setfit(splits: Any, seed: int = 42) -> np.ndarray:
     """SetFit: contrastive fine-tuning of the sentence encoder, then a logistic head."""
     from setfit import SetFitModel, Trainer, TrainingArguments
 
-    from conflictnlp.base_model import default_encoder_dir
+    from conflictnlp.inference.base_model import default_encoder_dir
     from conflictnlp.quiet import quiet
 
     with quiet():

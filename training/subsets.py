@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from conflictnlp.evaluation import subset_masks
+from conflictnlp.evaluation.report import subset_masks
 
 
 def test_subsets(splits: Any) -> dict[str, np.ndarray]:
@@ -18,6 +18,6 @@ def test_subsets(splits: Any) -> dict[str, np.ndarray]:
 def subset_scores(
     gold: np.ndarray, pred: np.ndarray, masks: dict[str, np.ndarray]
 ) -> dict[str, float]:
-    from conflictnlp.metrics import macro_f1
+    from conflictnlp.evaluation.metrics import macro_f1
 
     return {name: macro_f1(gold[m], pred[m]) for name, m in masks.items()}

@@ -41,8 +41,8 @@ def main() -> None:
     args = parser.parse_args()
 
     from conflictnlp import train
-    from conflictnlp.config import load_config
-    from conflictnlp.model_files import shipped_model_dir
+    from conflictnlp.inference.model_files import shipped_model_dir
+    from conflictnlp.training.config import load_config
 
     target = shipped_model_dir(args.name)
     output = Path(args.output or ROOT / "runs" / args.name)

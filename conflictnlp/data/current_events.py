@@ -245,7 +245,7 @@ def read_labels(folder: str | Path | None = None) -> dict[str, list[dict[str, st
 
 
 def _cache_root() -> Path:
-    from ..onnx_backend import cache_root
+    from ..cache import cache_root
 
     return cache_root() / "sources"
 

@@ -12,7 +12,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from ..files import (
+from ..inference.files import (
     DOCUMENT_FIELDS,
     OUTPUT_FIELDS,
     _document_rows,

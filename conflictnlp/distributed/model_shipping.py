@@ -18,7 +18,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..modeling import Classifier
+from ..inference.classifier import Classifier
 
 # What a CPU worker needs besides the ONNX graph: the tokenizer and the settings.
 _ONNX_COMPANIONS = ("config.json", "tokenizer.json")
@@ -51,7 +51,7 @@ def pack_model(model: str | os.PathLike, gpu: bool = False) -> ModelBundle:
     usual cache (``Classifier.from_pretrained`` does the building).
     """
     if gpu:
-        from ..modeling import _resolve_folder
+        from ..inference.classifier import _resolve_folder
 
         folder = _resolve_folder(model)
         files = {
@@ -60,7 +60,7 @@ def pack_model(model: str | os.PathLike, gpu: bool = False) -> ModelBundle:
             if f.is_file() and not f.name.startswith(("__", "."))
         }
         return ModelBundle(files, "torch", str(model))
-    from ..onnx_backend import ensure_onnx_model
+    from ..inference.onnx_backend import ensure_onnx_model
 
     folder = Classifier.from_pretrained(model, backend="onnx", threads=1).model_dir
     files = {name: (folder / name).read_bytes() for name in _ONNX_COMPANIONS}
@@ -84,9 +84,9 @@ def load_model(bundle: ModelBundle, threads: int = 1) -> Classifier:
             (folder / name).write_bytes(data)
         if bundle.backend == "torch":
             return Classifier.from_pretrained(folder, device="cuda", backend="torch")
-        from ..encoding import SentenceEncoder
-        from ..model_files import read_config, read_settings
-        from ..onnx_backend import OnnxBackend
+        from ..inference.encoding import SentenceEncoder
+        from ..inference.model_files import read_config, read_settings
+        from ..inference.onnx_backend import OnnxBackend
 
         settings = read_settings(read_config(folder))
         encoder = SentenceEncoder(folder / "tokenizer.json", settings.max_length)

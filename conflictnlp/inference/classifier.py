@@ -18,8 +18,9 @@ from typing import Any, Literal, overload
 
 import numpy as np
 
+from ..labels import LABELS
+from ..sentences import split_sentences
 from .encoding import SentenceEncoder
-from .labels import LABELS
 from .model_files import (
     SHIPPED_MODELS,
     ModelSettings,
@@ -29,7 +30,6 @@ from .model_files import (
     shipped_model_dir,
 )
 from .prediction import Prediction
-from .sentences import split_sentences
 
 Backend = Literal["auto", "onnx", "torch"]
 # What the Hugging Face hub accepts as a model id: "name" or "owner/name".
@@ -71,7 +71,7 @@ def _warn_if_newer(saved_by: str, folder: Path) -> None:
     """Warn (once per folder and process) when a newer conflictnlp saved the model."""
     from packaging.version import InvalidVersion, Version
 
-    from . import __version__
+    from .. import __version__
 
     try:
         newer = Version(saved_by) > Version(__version__)

@@ -8,9 +8,10 @@ from typing import Any
 import numpy as np
 import torch
 
+from ..labels import LABELS
+from ..quiet import quiet
 from .base_model import resolve_model_path
 from .encoding import EncodedBatch
-from .labels import LABELS
 from .model_files import (
     ADAPTER_WEIGHTS,
     check_weights,
@@ -18,7 +19,6 @@ from .model_files import (
     read_config,
     read_settings,
 )
-from .quiet import quiet
 
 #: The inputs a sequence classifier can take, in the order the ONNX export lists them.
 INPUT_NAMES = ("input_ids", "attention_mask", "token_type_ids")

@@ -21,6 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..cache import cache_root
 from .encoding import EncodedBatch
 from .model_files import fingerprint
 
@@ -42,14 +43,6 @@ _RECIPE_VERSION = "5"
 #: nearly all turned "other"), where the MiniLM models keep 98.6% to 100%. Such a model
 #: runs in fp32 instead.
 MIN_INT8_AGREEMENT = 0.95
-
-
-def cache_root() -> Path:
-    """``$CONFLICTNLP_CACHE``, else ``$XDG_CACHE_HOME/conflictnlp``, else ``~/.cache/conflictnlp``."""
-    if os.environ.get("CONFLICTNLP_CACHE"):
-        return Path(os.environ["CONFLICTNLP_CACHE"])
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "conflictnlp"
 
 
 def cached_onnx_path(model_dir: Path, recipe: str) -> Path:
@@ -190,7 +183,7 @@ def export_onnx(model_dir: Path, out_file: Path) -> None:
     """Export the (merged) PyTorch classifier to ONNX with dynamic batch and length."""
     import torch
 
-    from .quiet import quiet
+    from ..quiet import quiet
     from .torch_backend import load_torch_model, model_input_names
 
     # Eager attention traces to plain MatMul/Softmax, which the int8 quantiser understands.
@@ -257,7 +250,7 @@ def calibration_batches(model_dir: Path, batch_size: int = 32) -> list[dict[str,
     The same sentences serve every model (they are the library's domain, conflict news),
     tokenised with the model's own tokenizer and padded as at inference.
     """
-    from .data import load_dataset
+    from ..data import load_dataset
     from .encoding import SentenceEncoder
     from .model_files import read_config, read_settings
 

@@ -18,8 +18,8 @@ from typing import Any
 
 import numpy as np
 
-from .labels import LABELS
-from .model_files import fingerprint
+from ..inference.model_files import fingerprint
+from ..labels import LABELS
 
 _META = "teacher.json"
 
@@ -91,7 +91,7 @@ def teacher_log_probs(
 
     folder = Path(cache_dir)
     if isinstance(teacher, str | os.PathLike):
-        from .modeling import _resolve_folder
+        from ..inference.classifier import _resolve_folder
 
         name, model_dir = str(teacher), _resolve_folder(teacher)
     else:
@@ -102,7 +102,7 @@ def teacher_log_probs(
     todo = list({h: t for h, t in zip(hashes, texts, strict=True) if h not in done}.items())
     first = len(list(folder.glob("chunk-*.npz")))
     if todo and not hasattr(teacher, "predict_proba"):
-        from .modeling import Classifier
+        from ..inference.classifier import Classifier
 
         teacher = Classifier.from_pretrained(model_dir)
     with tqdm(total=len(todo), desc="teacher labels", unit="sent", disable=not progress) as bar:

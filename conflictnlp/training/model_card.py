@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from . import __version__
+from .. import __version__
+from ..labels import LABELS
 from .config import TrainConfig
-from .labels import LABELS
 
 
 def _row(split: str, m: dict[str, Any]) -> str:

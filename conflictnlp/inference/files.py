@@ -19,9 +19,9 @@ from typing import Any
 
 from tqdm.auto import tqdm
 
-from .modeling import Classifier
+from ..records import Row, RowWriter, check_readable, display_name, is_stdio, read_rows, read_text
+from .classifier import Classifier
 from .prediction import Prediction
-from .records import Row, RowWriter, check_readable, display_name, is_stdio, read_rows, read_text
 
 OUTPUT_FIELDS = ["label", "score", "scores", "error"]
 DOCUMENT_FIELDS = ["row_id", "sentence_index", "start", "end"]

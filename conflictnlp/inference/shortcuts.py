@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, overload
 
 if TYPE_CHECKING:
-    from .modeling import Classifier
+    from .classifier import Classifier
     from .prediction import Prediction
 
 _shared: dict[str, Classifier] = {}
@@ -19,7 +19,7 @@ def shared_classifier(name: str = "default") -> Classifier:
     if name not in _shared:
         with _shared_lock:
             if name not in _shared:
-                from .modeling import Classifier
+                from .classifier import Classifier
 
                 _shared[name] = Classifier.from_pretrained(name)
     return _shared[name]

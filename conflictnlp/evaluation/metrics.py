@@ -19,7 +19,7 @@ from sklearn.metrics import (
     precision_recall_fscore_support,
 )
 
-from .labels import LABELS
+from ..labels import LABELS
 
 N_RESAMPLES = 1000
 _IDS = list(range(len(LABELS)))

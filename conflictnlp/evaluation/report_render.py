@@ -12,10 +12,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .labels import LABELS
+from ..labels import LABELS
 
 if TYPE_CHECKING:
-    from .evaluation import ModelResult, Report
+    from .report import ModelResult, Report
 
 
 @dataclass

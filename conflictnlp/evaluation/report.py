@@ -10,8 +10,8 @@ from typing import Any
 
 import numpy as np
 
-from . import __version__
-from .labels import LABELS
+from .. import __version__
+from ..labels import LABELS
 from .metrics import compute_metrics, paired_bootstrap
 
 N_MISTAKES = 15
@@ -134,7 +134,7 @@ def subset_masks(test: Any, seen_settings: set[str] | None = None) -> dict[str, 
 
 
 def _resolve_data(data: Any) -> tuple[Any, str]:
-    from .data import SPLITS, load_dataset
+    from ..data import SPLITS, load_dataset
 
     if isinstance(data, str) and data in SPLITS:
         return load_dataset(split=data), f"conflictnlp {data} split"

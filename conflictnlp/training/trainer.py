@@ -18,13 +18,13 @@ from typing import Any
 
 import numpy as np
 
-from . import __version__
-from .base_model import resolve_model_path
+from .. import __version__
+from ..inference.base_model import resolve_model_path
+from ..inference.encoding import SentenceEncoder
+from ..inference.model_files import CONFIG_KEY, ModelSettings, settings_dict
+from ..labels import ID2LABEL, LABEL2ID, LABELS
+from ..quiet import quiet
 from .config import TrainConfig, load_config
-from .encoding import SentenceEncoder
-from .labels import ID2LABEL, LABEL2ID, LABELS
-from .model_files import CONFIG_KEY, ModelSettings, settings_dict
-from .quiet import quiet
 
 CHECKPOINTS = "checkpoints"
 
@@ -45,7 +45,7 @@ def _detect_precision() -> str:
 
 def _encode_split(dataset: Any, encoder: SentenceEncoder, use_context: bool) -> Any:
     """Tokenise with the same encoder that inference uses, so ids always match."""
-    from .evaluation import previous_sentences
+    from ..evaluation.report import previous_sentences
 
     contexts = previous_sentences(dataset) if use_context else None
     encodings, _ = encoder.encode(list(dataset["text"]), contexts)
@@ -138,11 +138,11 @@ def _build_model(config: TrainConfig) -> Any:
 def load_splits(cfg: TrainConfig) -> Any:
     """The splits a config trains and reports on: the written (or the user's) data, with
     the real news splits when ``data.real_news`` is set, cut to the smoke-run limits."""
-    from .data import load_dataset
+    from ..data import load_dataset
 
     splits = load_dataset(cfg.data.path)
     if cfg.data.real_news:
-        from .data import with_real_news
+        from ..data import with_real_news
 
         splits = with_real_news(splits, cfg.data.real_news)
     for name in splits:
@@ -162,7 +162,7 @@ def pool_texts(cfg: TrainConfig, gold_texts: list[str]) -> list[str]:
     """
     if not cfg.data.pool:
         return []
-    from .data import load_pool
+    from ..data import load_pool
 
     pool = load_pool(cfg.data.pool, cfg.data.real_news, cfg.data.pool_last_year)
     limit = cfg.data.max_pool_samples
@@ -321,7 +321,7 @@ def train(
     # the model, and the inputs it takes (MPNet has no token_type_ids).
     from transformers import AutoTokenizer
 
-    from .torch_backend import model_input_names
+    from ..inference.torch_backend import model_input_names
 
     with quiet():
         tokenizer = AutoTokenizer.from_pretrained(resolve_model_path(cfg.model.base_model))
@@ -433,9 +433,9 @@ def train(
     )
 
     # 7. Evaluate the saved folder as users will load it, write metrics, report and card.
-    from .evaluation import evaluate, subset_masks
+    from ..evaluation.report import evaluate, subset_masks
+    from ..inference.classifier import Classifier
     from .model_card import write_model_card
-    from .modeling import Classifier
 
     clf = Classifier.from_pretrained(out, backend="torch", device="auto")
     val_report = evaluate(clf, splits["validation"], data_name="validation split")
@@ -452,7 +452,7 @@ def train(
         real_report = evaluate(clf, splits["test_real"], data_name="real news test split")
         if cfg.training.write_report:
             real_report.save(out / "evaluation_real")
-    from .metrics import macro_f1
+    from ..evaluation.metrics import macro_f1
 
     seen = (
         set(splits["train"]["setting"]) | set(splits["validation"]["setting"])

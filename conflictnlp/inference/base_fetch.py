@@ -55,7 +55,7 @@ class BaseNotAvailable(FileNotFoundError):
 
 
 def bases_dir() -> Path:
-    from .onnx_backend import cache_root
+    from ..cache import cache_root
 
     return cache_root() / "bases"
 
