@@ -38,11 +38,27 @@ def _named(spec: str) -> tuple[str, str]:
     return name, path or name
 
 
-def _pair_tests(y_true: Any, predictions: dict[str, Any], pairs: list[str]) -> dict[str, dict]:
-    """Paired bootstrap of NEW minus OLD for each ``NEW=OLD``."""
+def parse_pairs(specs: list[str], names: list[str]) -> list[tuple[str, str]]:
+    """``NEW=OLD`` specs as (new, old) names, checked before any model is loaded."""
+    pairs = []
+    for spec in specs:
+        new, sep, old = spec.partition("=")
+        unknown = [name for name in (new, old) if name not in names]
+        if not sep or unknown:
+            raise ValueError(
+                f"--pair {spec!r}: expected NEW=OLD with both among the --model names "
+                f"{names}; unknown: {unknown or 'no ='}."
+            )
+        pairs.append((new, old))
+    return pairs
+
+
+def _pair_tests(
+    y_true: Any, predictions: dict[str, Any], pairs: list[tuple[str, str]]
+) -> dict[str, dict]:
+    """Paired bootstrap of NEW minus OLD for each pair."""
     tests = {}
-    for spec in pairs:
-        new, _, old = spec.partition("=")
+    for new, old in pairs:
         test = paired_bootstrap(y_true, predictions[new], predictions[old])
         tests[f"{new} - {old}"] = {k: test[k] for k in ("difference", "ci95", "p_value")}
     return tests
@@ -97,8 +113,12 @@ def main() -> None:
     args = parser.parse_args()
 
     named = [_named(spec) for spec in args.model]
-    models = [Classifier.from_pretrained(path) for _, path in named]
     names = [name for name, _ in named]
+    try:
+        pairs_to_test = parse_pairs(args.pair, names)
+    except ValueError as error:
+        parser.error(str(error))
+    models = [Classifier.from_pretrained(path) for _, path in named]
     splits = {
         f"written_{args.split}": load_dataset(split=args.split),
         f"real_{args.split}": load_dataset("current-events", args.split, source=args.source),
@@ -135,7 +155,7 @@ def main() -> None:
         joint_true.append(report.y_true)
         for name, predicted in predictions.items():
             joint_predictions[name].append(predicted)
-        pairs = _pair_tests(report.y_true, predictions, args.pair)
+        pairs = _pair_tests(report.y_true, predictions, pairs_to_test)
         results["splits"][split] = {
             "models": per_model,
             "versus_baseline": versus,
@@ -154,15 +174,14 @@ def main() -> None:
         _print_pairs(pairs)
     if args.split == "validation":
         results["splits"]["joint_validation"] = _joint(
-            names, joint_true, joint_predictions, args.pair
+            names, joint_true, joint_predictions, pairs_to_test
         )
         split_f1 = {
             split: {name: m["macro_f1"] for name, m in entry["models"].items()}
             for split, entry in results["splits"].items()
         }
         results["selection"] = {}
-        for spec in args.pair:
-            new, _, old = spec.partition("=")
+        for new, old in pairs_to_test:
             decision = selection_rule(split_f1, new, old)
             results["selection"][f"{new} vs {old}"] = decision
             verdict = f"ship {new}" if decision["ship"] else f"keep {old}"
@@ -172,7 +191,10 @@ def main() -> None:
 
 
 def _joint(
-    names: list[str], y_true: list[Any], predictions: dict[str, list[Any]], pairs: list[str]
+    names: list[str],
+    y_true: list[Any],
+    predictions: dict[str, list[Any]],
+    pairs: list[tuple[str, str]],
 ) -> dict[str, Any]:
     """Macro-F1 of each model over both validation splits together, and the pair tests."""
     truth = np.concatenate(y_true)

@@ -43,7 +43,14 @@ def test_joint_split_pools_both_splits(comparison) -> None:
         "a": [np.array([0, 1, 2]), np.array([3, 4])],
         "b": [np.array([0, 0, 0]), np.array([3, 4])],
     }
-    joint = comparison._joint(["a", "b"], truth, predictions, ["a=b"])
+    joint = comparison._joint(["a", "b"], truth, predictions, [("a", "b")])
     assert joint["models"]["a"]["n"] == 5
     assert joint["models"]["a"]["macro_f1"] == pytest.approx(1.0)
     assert joint["pairs"]["a - b"]["difference"] > 0
+
+
+@pytest.mark.parametrize("spec", ["new", "new=gone", "=old"])
+def test_a_bad_pair_is_refused_before_any_model_loads(comparison, spec) -> None:
+    with pytest.raises(ValueError, match="expected NEW=OLD"):
+        comparison.parse_pairs([spec], ["new", "old"])
+    assert comparison.parse_pairs(["new=old"], ["new", "old"]) == [("new", "old")]
