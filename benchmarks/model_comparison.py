@@ -1,10 +1,13 @@
 """Teacher, distilled student and the old default side by side, on both test splits.
 
 Each model labels the written test split and the real current-events test split (2023 to
-2026) through the path users get on a CPU (int8 ONNX). Reported per model and split:
-macro-F1 with its 95% bootstrap interval, accuracy, ECE (after each model's temperature
-scaling) and per-label F1; and for every model against the first (the old default) the
-paired bootstrap of the macro-F1 difference. `docs/results.md` quotes the output.
+2026) through the path users get on a CPU (int8 ONNX), and with ``--wikinews`` the
+wikinews-sources split (whole wire articles of another source, never trained on).
+Reported per model and split: macro-F1 with its 95% bootstrap interval, accuracy, ECE
+(after each model's temperature scaling), the share of gold ``other`` sentences given a
+conflict label, and per-label F1; and for every model against the first (the old
+default) the paired bootstrap of the macro-F1 difference. `docs/results.md` quotes the
+output.
 
 ``--split validation`` runs the same comparison on the two validation splits (written, and
 real 2022): that is where a retrained model is chosen, before its test numbers are read.
@@ -29,7 +32,13 @@ from typing import Any
 import numpy as np
 
 from conflictnlp import Classifier, evaluate, load_dataset
-from conflictnlp.evaluation.metrics import macro_f1, macro_f1_interval, paired_bootstrap
+from conflictnlp.data.wikinews import NAME as WIKINEWS
+from conflictnlp.evaluation.metrics import (
+    macro_f1,
+    macro_f1_interval,
+    ordinary_flagged,
+    paired_bootstrap,
+)
 
 
 def _named(spec: str) -> tuple[str, str]:
@@ -104,6 +113,12 @@ def main() -> None:
         default="test",
         help="compare on the test splits (default) or choose on the validation splits",
     )
+    parser.add_argument(
+        "--wikinews",
+        metavar="FILE",
+        help="also the wikinews-sources test split (whole wire articles), rebuilt from the "
+        "pinned WikinewsSum file; test comparisons only: it never chooses a model",
+    )
     parser.add_argument("--out", required=True, type=Path)
     parser.add_argument(
         "--reports",
@@ -118,11 +133,15 @@ def main() -> None:
         pairs_to_test = parse_pairs(args.pair, names)
     except ValueError as error:
         parser.error(str(error))
+    if args.wikinews and args.split == "validation":
+        parser.error("--wikinews is a held-out check of the test comparison, not for choosing")
     models = [Classifier.from_pretrained(path) for _, path in named]
     splits = {
         f"written_{args.split}": load_dataset(split=args.split),
         f"real_{args.split}": load_dataset("current-events", args.split, source=args.source),
     }
+    if args.wikinews:
+        splits["wikinews_test"] = load_dataset(WIKINEWS, "test", source=args.wikinews)
     results: dict = {"models": dict(named), "splits": {}}
     joint_true, joint_predictions = [], {name: [] for name in names}
     for split, data in splits.items():
@@ -140,6 +159,7 @@ def main() -> None:
                 "macro_f1_ci95": m["macro_f1_ci95"],
                 "accuracy": m["accuracy"],
                 "ece": m["ece"],
+                "ordinary_flagged": ordinary_flagged(report.y_true, result.probs.argmax(axis=1)),
                 "per_label_f1": {k: v["f1"] for k, v in m["per_label"].items()},
             }
         # report.comparisons hold baseline - model; flip them to model - baseline
@@ -165,7 +185,7 @@ def main() -> None:
         for name, m in per_model.items():
             low, high = m["macro_f1_ci95"]
             line = f"  {name:<14} macro-F1 {m['macro_f1']:.3f} [{low:.3f}, {high:.3f}]"
-            line += f"  ECE {m['ece']:.3f}"
+            line += f"  ECE {m['ece']:.3f}  other flagged {m['ordinary_flagged']:.3f}"
             if name in versus:
                 d = versus[name]
                 line += f"  vs {names[0]}: {d['difference']:+.3f} [{d['ci95'][0]:+.3f}, {d['ci95'][1]:+.3f}]"

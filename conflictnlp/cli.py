@@ -123,9 +123,11 @@ def _parser() -> argparse.ArgumentParser:
 
     d = _subcommand(sub, "data", "rebuild a real-news corpus from its public source")
     d.add_argument("action", choices=["build"], help="build: rebuild the labeled text")
-    d.add_argument("name", choices=["current-events"], help="the corpus")
-    d.add_argument("--source", required=True, help="snapshot folder, archive or archive URL")
-    d.add_argument("--output", required=True, help="folder for train/validation/test .jsonl")
+    d.add_argument("name", choices=["current-events", "wikinews-sources"], help="the corpus")
+    d.add_argument(
+        "--source", required=True, help="the pinned snapshot: folder, archive, file or URL"
+    )
+    d.add_argument("--output", required=True, help="folder for the splits' .jsonl files")
 
     b = _subcommand(sub, "base", "make a larger base encoder available offline")
     b.add_argument("action", choices=["fetch"], help="fetch: download, join and verify")
@@ -289,11 +291,14 @@ def _label_pool(args: argparse.Namespace) -> int:
 
 
 def _data(args: argparse.Namespace) -> int:
-    from .data.current_events import export
+    from .data import current_events, wikinews
 
-    report = export(args.source, args.output)
+    builder = wikinews if args.name == wikinews.NAME else current_events
+    report = builder.export(args.source, args.output)
     print(report.summary(), file=sys.stderr)
-    print(f"wrote {args.output}/{{train,validation,test}}.jsonl", file=sys.stderr)
+    print(
+        f"wrote {', '.join(f'{s}.jsonl' for s in builder.SPLITS)} in {args.output}", file=sys.stderr
+    )
     return 1 if report.missing else 0
 
 

@@ -33,7 +33,13 @@ from pathlib import Path
 from sklearn.metrics import cohen_kappa_score
 
 from conflictnlp.data.current_events import LABEL_COLUMNS, SPLIT_YEARS, labels_dir
-from conflictnlp.data.label_files import read_label_file, write_label_file
+from conflictnlp.data.label_files import (
+    agreement,
+    consensus,
+    read_label_file,
+    write_disagreements,
+    write_label_file,
+)
 
 _OUTLET_FRAGMENT = re.compile(r"^\([^()]*\)\W*$")
 
@@ -93,35 +99,14 @@ def _countries(texts: list[str]) -> Counter[str]:
     return found
 
 
-def prepare_adjudication(work: Path, batch: str, seed: int = 7) -> int:
+def prepare_adjudication(work: Path, batch: str) -> int:
     """Write the disagreements of one batch for the adjudicator, A and B in random order."""
-    import random
-
-    rng = random.Random(f"{seed}-{batch}")
-    a = read_label_file(work / "A" / f"batch_{batch}.tsv")
-    b = read_label_file(work / "B" / f"batch_{batch}.tsv")
-    blocks = []
-    context: list[str] = []
-    for line in (work / f"batch_{batch}.tsv").read_text(encoding="utf-8").splitlines():
-        if line.startswith("# item"):
-            context = []
-            continue
-        sentence_id, text = line.split("\t", 1)
-        if sentence_id in a and sentence_id in b and a[sentence_id][0] != b[sentence_id][0]:
-            votes = [a[sentence_id], b[sentence_id]]
-            rng.shuffle(votes)
-            shown = [f"{label}" + (f" ({alt})" if alt else "") for label, alt in votes]
-            blocks.append(
-                "\n".join(
-                    [f"## {sentence_id}"]
-                    + [f"context: {c}" for c in context]
-                    + [f"sentence: {text}", f"A: {shown[0]}", f"B: {shown[1]}", ""]
-                )
-            )
-        context.append(text)
-    (work / "adjudication").mkdir(exist_ok=True)
-    (work / f"disagreements_{batch}.txt").write_text("\n".join(blocks), encoding="utf-8")
-    return len(blocks)
+    return write_disagreements(
+        work / f"batch_{batch}.tsv",
+        work / "A" / f"batch_{batch}.tsv",
+        work / "B" / f"batch_{batch}.tsv",
+        work / f"disagreements_{batch}.txt",
+    )
 
 
 def rebuild_work(source: Path, work: Path) -> int:
@@ -199,6 +184,7 @@ def main() -> None:
         print(f"{rebuild_work(args.rebuild_from, args.work)} sentences in {args.work}")
         return
     if args.prepare_adjudication:
+        (args.work / "adjudication").mkdir(exist_ok=True)
         count = prepare_adjudication(args.work, args.prepare_adjudication)
         print(f"{count} disagreements in batch {args.prepare_adjudication}")
         return
@@ -211,20 +197,16 @@ def main() -> None:
 
     rows_by_split: dict[str, list[dict[str, str]]] = {s: [] for s in SPLIT_YEARS}
     unlabeled = []
-    pairs: dict[str, Counter[tuple[str, str]]] = {s: Counter() for s in SPLIT_YEARS}
     for row in sample:
         if row["id"] not in a or row["id"] not in b:
             unlabeled.append(row["id"])
             continue
-        (label_a, alt_a), (label_b, alt_b) = a[row["id"]], b[row["id"]]
-        if label_a == label_b:
-            label, alt = label_a, alt_a if alt_a == alt_b else ""
-        elif row["id"] in adjudicated:
-            label, alt = adjudicated[row["id"]]
-            pairs[row["split"]][tuple(sorted((label_a, label_b)))] += 1  # type: ignore[index]
-        else:
+        (label_a, _), (label_b, _) = a[row["id"]], b[row["id"]]
+        decided = consensus(a[row["id"]], b[row["id"]], adjudicated.get(row["id"]))
+        if decided is None:
             unlabeled.append(row["id"])
             continue
+        label, alt = decided
         if row["id"] in reviewed:
             label, alt = reviewed[row["id"]]
         rows_by_split[row["split"]].append(
@@ -273,20 +255,9 @@ def main() -> None:
             writer = csv.DictWriter(handle, LABEL_COLUMNS, delimiter="\t", lineterminator="\n")
             writer.writeheader()
             writer.writerows(rows)
-        kappa = cohen_kappa_score(
-            [r["annotator_a"] for r in rows], [r["annotator_b"] for r in rows]
-        )
         summary["splits"][split] = {
-            "sentences": len(rows),
-            "labels": dict(Counter(r["label"] for r in rows)),
-            "kappa": round(float(kappa), 3),
-            "raw_agreement": round(
-                sum(r["annotator_a"] == r["annotator_b"] for r in rows) / len(rows), 3
-            ),
-            "adjudicated": sum(r["adjudicated"] == "true" for r in rows),
+            **agreement(rows),
             "reviewed": sum(r["reviewed"] == "true" for r in rows),
-            "with_label_alt": sum(bool(r["label_alt"]) for r in rows),
-            "disagreement_pairs": {f"{x} / {y}": n for (x, y), n in pairs[split].most_common()},
             "years": dict(sorted(Counter(r["year"] for r in rows).items())),
         }
     all_rows = [r for rows in rows_by_split.values() for r in rows]

@@ -46,3 +46,16 @@ def test_report_names_absent_labels(tmp_path):
     assert "left out of the macro averages: diplomatic_move, allegation, other" in (
         report.to_markdown()
     )
+
+
+def test_ordinary_flagged_counts_conflict_labels_on_gold_other_only() -> None:
+    import math
+
+    from conflictnlp.evaluation.metrics import ordinary_flagged
+    from conflictnlp.labels import LABELS
+
+    other, attack = LABELS.index("other"), LABELS.index("attack")
+    truth = np.array([other, other, other, other, attack])
+    predicted = np.array([other, attack, other, other, other])
+    assert ordinary_flagged(truth, predicted) == 0.25  # the missed attack does not count
+    assert math.isnan(ordinary_flagged(np.array([attack]), np.array([other])))

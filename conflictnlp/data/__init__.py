@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from . import current_events, labeled
+from . import current_events, labeled, wikinews
 from .labeled import (
     SHIPPED_FIELDS,
     SPLITS,
@@ -20,7 +20,7 @@ from .labeled import (
     to_dataset,
 )
 
-BUILDERS = (current_events.NAME,)
+BUILDERS = (current_events.NAME, wikinews.NAME)
 
 __all__ = [
     "BUILDERS",
@@ -47,12 +47,16 @@ def load_dataset(
 
     Args:
         path: None for the written data; a folder or ``.jsonl``/``.csv`` file of labeled
-            rows; or ``"current-events"``, the real news sentences whose labels we ship
-            and whose text is rebuilt from ``source``.
+            rows; or the name of a real-news corpus whose labels we ship and whose text is
+            rebuilt from ``source``: ``"current-events"`` (Wikipedia's daily summaries;
+            train, validation and test) or ``"wikinews-sources"`` (whole wire articles;
+            a test split only, never trained on).
         split: Return only this split.
         source: For ``"current-events"``: the pinned snapshot of
-            ``ianrastall/current-events-context`` (a folder, an archive or its URL).
-        strict: For ``"current-events"``: raise instead of warning when a label is unmatched.
+            ``ianrastall/current-events-context`` (a folder, an archive or its URL). For
+            ``"wikinews-sources"``: the pinned ``cleaned_endataset.json`` of
+            ``airKlizz/WikinewsSum`` (the file, a clone's folder or its URL).
+        strict: For a real-news corpus: raise instead of warning when a label is unmatched.
 
     Returns:
         A ``datasets.DatasetDict`` with ``train``, ``validation``, ``test`` (or one
@@ -63,14 +67,16 @@ def load_dataset(
         >>> ds["train"].features["label"].names[0]
         'attack'
     """
-    if path is not None and str(path) == current_events.NAME:
+    builders = {current_events.NAME: current_events, wikinews.NAME: wikinews}
+    if path is not None and str(path) in builders:
+        builder = builders[str(path)]
         if source is None:
+            where = getattr(builder, "ARCHIVE_URL", None) or builder.FILE_URL
             raise ValueError(
-                f"load_dataset({current_events.NAME!r}) needs source=: a snapshot folder or "
-                f"archive of {current_events.PINNED_REPO} at commit "
-                f"{current_events.PINNED_COMMIT} (or its URL, {current_events.ARCHIVE_URL})."
+                f"load_dataset({builder.NAME!r}) needs source=: the pinned copy of "
+                f"{builder.PINNED_REPO} at commit {builder.PINNED_COMMIT} (or its URL, {where})."
             )
-        return current_events.load(source, split, strict=strict)
+        return builder.load(source, split, strict=strict)
     if source is not None:
         raise ValueError(f"source= is only for the builders {', '.join(BUILDERS)}.")
     return labeled.load_dataset(path, split)

@@ -40,6 +40,7 @@ ARCHIVE_URL = f"https://github.com/{PINNED_REPO}/archive/{PINNED_COMMIT}.tar.gz"
 #: Only the scraped portal summaries are real news; the other files are machine-written.
 PORTAL_PREFIX = "Portal:Current events"
 SPLIT_YEARS = {"train": (2002, 2021), "validation": (2022, 2022), "test": (2023, 2026)}
+SPLITS = tuple(SPLIT_YEARS)
 #: Columns of the shipped label files (tab-separated, one file per split, no text).
 LABEL_COLUMNS = (
     "id",
@@ -425,15 +426,20 @@ def build_cached(
 
 def export(source: str | Path, output: str | Path) -> BuildReport:
     """Write ``train``/``validation``/``test`` ``.jsonl`` files that ``load_dataset(output)`` reads."""
+    splits, report = build_cached(source)
+    write_splits(splits, output)
+    return report
+
+
+def write_splits(splits: dict[str, list[dict[str, Any]]], output: str | Path) -> None:
+    """One ``SPLIT.jsonl`` per split in ``output``, the layout ``load_dataset(output)`` reads."""
     import json
 
-    splits, report = build_cached(source)
     folder = Path(output)
     folder.mkdir(parents=True, exist_ok=True)
     for split, rows in splits.items():
         lines = "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows)
         (folder / f"{split}.jsonl").write_text(lines, encoding="utf-8")
-    return report
 
 
 def load(

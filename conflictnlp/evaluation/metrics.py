@@ -42,6 +42,19 @@ def macro_f1(y_true: np.ndarray, y_pred: np.ndarray) -> float:
     return float(f1_score(y_true, y_pred, labels=labels, average="macro", zero_division=0))
 
 
+def ordinary_flagged(y_true: np.ndarray, y_pred: np.ndarray) -> float:
+    """Share of the gold ``other`` sentences given one of the four conflict labels.
+
+    Macro-F1 weighs the four small conflict classes as much as ``other``; in a whole
+    article most sentences are ordinary news, and this rate is what a user sees as
+    false alarms per sentence read. NaN when there is no ``other`` sentence.
+    """
+    ordinary = np.asarray(y_true) == LABELS.index("other")
+    if not ordinary.any():
+        return float("nan")
+    return float(np.mean(np.asarray(y_pred)[ordinary] != LABELS.index("other")))
+
+
 def reliability_bins(probs: np.ndarray, y_true: np.ndarray, bins: int = 10) -> list[dict]:
     """Per-bin confidence, accuracy and count, for the reliability diagram."""
     confidence = probs.max(axis=1)
