@@ -72,7 +72,7 @@ def _folder_labels(folder: Path) -> dict[str, tuple[str, str]]:
 
 def assemble(work: Path, out_dir: Path) -> dict:
     """Write ``test.tsv`` (labels and hashes, no text) and return the summary."""
-    from conflictnlp.data.current_events import sentence_hash
+    from conflictnlp.data.pinned_source import sentence_hash
 
     sample = [json.loads(line) for line in (work / "sample.jsonl").open(encoding="utf-8")]
     a, b = _folder_labels(work / "A"), _folder_labels(work / "B")

@@ -61,9 +61,9 @@ from conflictnlp.data.current_events import (
     BuildReport,
     item_sentences,
     iter_items,
-    normalise,
     split_of_year,
 )
+from conflictnlp.data.pinned_source import normalise
 from conflictnlp.labels import LABELS
 
 TARGET = {"train": 4800, "validation": 920, "test": 2650}

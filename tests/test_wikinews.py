@@ -16,8 +16,8 @@ import pytest
 from conflictnlp.cli import main
 from conflictnlp.data import load_dataset
 from conflictnlp.data import wikinews as wn
-from conflictnlp.data.current_events import SourceError
 from conflictnlp.data.label_files import write_label_file
+from conflictnlp.data.pinned_source import SourceError
 
 FIXTURES = Path(__file__).parent / "fixtures"
 SOURCE = FIXTURES / "wikinews" / wn.FILE_NAME

@@ -15,13 +15,10 @@ not found are reported by id.
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import re
 import shutil
 import tarfile
-import unicodedata
-import urllib.request
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -30,8 +27,18 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from ..labels import LABELS
 from ..sentences import split_sentences
+from . import pinned_source
+from .pinned_source import (
+    HashedSentence,
+    SourceError,
+    download,
+    labeled_record,
+    missing_line,
+    read_label_rows,
+    report_build,
+    to_labeled_dataset,
+)
 
 NAME = "current-events"
 PINNED_REPO = "ianrastall/current-events-context"
@@ -42,28 +49,13 @@ PORTAL_PREFIX = "Portal:Current events"
 SPLIT_YEARS = {"train": (2002, 2021), "validation": (2022, 2022), "test": (2023, 2026)}
 SPLITS = tuple(SPLIT_YEARS)
 #: Columns of the shipped label files (tab-separated, one file per split, no text).
-LABEL_COLUMNS = (
-    "id",
-    "hash",
-    "label",
-    "label_alt",
-    "annotator_a",
-    "annotator_b",
-    "adjudicated",
-    "reviewed",
-    "year",
-    "category",
-)
+LABEL_COLUMNS = (*pinned_source.LABEL_COLUMNS, "reviewed", "year", "category")
 
 _DAY_FILE = re.compile(r"^\d{4}-\d{2}-\d{2}\.yaml$")
 # One or more bracketed outlet tags after a sentence's closing punctuation: "... (AP) (BBC)".
 _OUTLETS = re.compile(r"(?<=[.!?\"”’'])(?:\s*\([^()]{1,120}\))+(?=\s|$)")
 _TRAILING_OUTLETS = re.compile(r"(?:\s*\([^()]{1,120}\))+\s*$")
 _SENTENCE_END = re.compile(r"[.!?][\"”’')\]]*$")
-
-
-class SourceError(ValueError):
-    """The snapshot cannot be read; the message says which file and what to do."""
 
 
 @dataclass(frozen=True)
@@ -77,7 +69,7 @@ class Item:
 
 
 @dataclass(frozen=True)
-class Sentence:
+class Sentence(HashedSentence):
     """A sentence of an item; ``id`` is ``DATE/ITEM/SENTENCE`` and stable for the pin."""
 
     id: str
@@ -86,10 +78,6 @@ class Sentence:
     position: int
     category: str
     text: str
-
-    @property
-    def hash(self) -> str:
-        return sentence_hash(self.text)
 
 
 @dataclass
@@ -105,11 +93,8 @@ class BuildReport:
         per_split = ", ".join(f"{k} {v}" for k, v in self.found.items())
         lines = [f"current-events: {total} labeled sentences matched ({per_split})."]
         if self.missing:
-            shown = ", ".join(self.missing[:20])
-            more = f" and {len(self.missing) - 20} more" if len(self.missing) > 20 else ""
             lines.append(
-                f"{len(self.missing)} labeled sentence(s) not found in the source: {shown}{more}. "
-                f"Is the source the snapshot at commit {PINNED_COMMIT}?"
+                missing_line(self.missing, f"Is the source the snapshot at commit {PINNED_COMMIT}?")
             )
         if self.unreadable_files:
             lines.append(
@@ -117,20 +102,6 @@ class BuildReport:
                 f"skipped: {', '.join(self.unreadable_files[:5])}"
             )
         return "\n".join(lines)
-
-
-def normalise(text: str) -> str:
-    """The form that is hashed: NFKC, case-folded, whitespace collapsed.
-
-    Robust to the re-encodings a rebuilt text goes through (non-breaking spaces, line
-    folding in YAML), strict about everything else, so a changed source sentence is noticed.
-    """
-    return " ".join(unicodedata.normalize("NFKC", text).casefold().split())
-
-
-def sentence_hash(text: str) -> str:
-    """16 hex digits of SHA-256 over the normalised sentence (64 bits: no collisions at our size)."""
-    return hashlib.sha256(normalise(text).encode("utf-8")).hexdigest()[:16]
 
 
 def strip_outlets(text: str) -> str:
@@ -235,13 +206,7 @@ def read_labels(folder: str | Path | None = None) -> dict[str, list[dict[str, st
     folder = labels_dir() if folder is None else Path(folder)
     out: dict[str, list[dict[str, str]]] = {}
     for split in SPLIT_YEARS:
-        path = folder / f"{split}.tsv"
-        with path.open(encoding="utf-8", newline="") as handle:
-            rows = list(csv.DictReader(handle, delimiter="\t"))
-        for line, row in enumerate(rows, start=2):
-            if row.get("label") not in LABELS:
-                raise ValueError(f"{path}, line {line}: unknown label {row.get('label')!r}")
-        out[split] = rows
+        out[split] = read_label_rows(folder / f"{split}.tsv")
     return out
 
 
@@ -259,23 +224,7 @@ def resolve_source(source: str | Path) -> Path:
     """
     text = str(source)
     if text.startswith(("http://", "https://")):
-        target = _cache_root() / Path(text.split("?")[0]).name
-        if not target.exists():
-            target.parent.mkdir(parents=True, exist_ok=True)
-            partial = target.with_suffix(target.suffix + ".part")
-            try:
-                with (
-                    urllib.request.urlopen(text, timeout=60) as response,
-                    partial.open("wb") as out,
-                ):
-                    shutil.copyfileobj(response, out)
-            except OSError as exc:
-                raise SourceError(
-                    f"could not download {text} ({exc}); download it on a machine with a network "
-                    "and pass the file or the unpacked folder as source."
-                ) from exc
-            partial.replace(target)
-        return resolve_source(target)
+        return resolve_source(download(text, _cache_root() / Path(text.split("?")[0]).name))
     path = Path(source).expanduser()
     if path.is_dir():
         return path
@@ -342,20 +291,16 @@ def build(
                 report.missing.append(row["id"])
                 continue
             records.append(
-                {
-                    "id": row["id"],
-                    "text": match.text,
-                    "label": row["label"],
-                    "article_id": f"{match.date}/{match.item}",
-                    "position": match.position,
-                    "setting": "",
-                    "style": "current_events",
-                    "hard": bool(row["label_alt"]),
-                    "label_alt": row["label_alt"],
-                    "source": NAME,
-                    "date": match.date,
-                    "category": match.category,
-                }
+                labeled_record(
+                    row,
+                    match.text,
+                    source=NAME,
+                    style="current_events",
+                    article_id=f"{match.date}/{match.item}",
+                    position=match.position,
+                    date=match.date,
+                    category=match.category,
+                )
             )
         splits[split] = records
         report.found[split] = len(records)
@@ -468,26 +413,14 @@ def load(
     Raises:
         SourceError: The source is missing or unreadable, or (``strict``) labels are missing.
     """
-    import logging
-    import warnings
-
     import datasets
-
-    from ..labels import LABEL2ID
-    from .labeled import to_dataset
 
     if split is not None and split not in SPLIT_YEARS:
         raise ValueError(f"Unknown split {split!r}; choose one of {', '.join(SPLIT_YEARS)}.")
     splits, report = build_cached(source, labels)
     if report.missing and strict:
         raise SourceError(report.summary())
-    if report.missing or report.unreadable_files:
-        warnings.warn(report.summary(), stacklevel=2)
-    else:
-        logging.getLogger("conflictnlp").info(report.summary())
+    report_build(report.summary(), bool(report.missing or report.unreadable_files), strict=False)
     wanted = [split] if split else list(SPLIT_YEARS)
-    built = {
-        name: to_dataset([{**r, "label": LABEL2ID[r["label"]]} for r in splits[name]])
-        for name in wanted
-    }
+    built = {name: to_labeled_dataset(splits[name]) for name in wanted}
     return built[split] if split else datasets.DatasetDict(built)

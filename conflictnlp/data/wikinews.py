@@ -18,12 +18,9 @@ here, and the rebuilt text is for evaluation only (``docs/datacard.md``).
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import json
 import re
-import shutil
-import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from importlib import resources
@@ -31,9 +28,19 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
-from ..labels import LABELS
 from ..sentences import split_sentences
-from .current_events import SourceError, sentence_hash, write_splits
+from . import pinned_source
+from .current_events import write_splits
+from .pinned_source import (
+    HashedSentence,
+    SourceError,
+    download,
+    labeled_record,
+    missing_line,
+    read_label_rows,
+    report_build,
+    to_labeled_dataset,
+)
 
 NAME = "wikinews-sources"
 PINNED_REPO = "airKlizz/WikinewsSum"
@@ -44,23 +51,14 @@ FILE_URL = f"https://raw.githubusercontent.com/{PINNED_REPO}/{PINNED_COMMIT}/{FI
 FILE_SHA256 = "6302e69460f6b3e61ce730c3916758f5abe2d13e726760cf67aa8954aba452af"
 SPLITS = ("test",)
 #: Columns of the shipped label file (tab-separated, no text).
-LABEL_COLUMNS = (
-    "id",
-    "hash",
-    "label",
-    "label_alt",
-    "annotator_a",
-    "annotator_b",
-    "adjudicated",
-    "outlet",
-)
+LABEL_COLUMNS = (*pinned_source.LABEL_COLUMNS, "outlet")
 #: Shorter lines are captions, bylines and datelines, not sentences a reader would code.
 MIN_WORDS = 4
 _SENTENCE_END = re.compile(r"[.!?][\"”’')\]]*$")
 
 
 @dataclass(frozen=True)
-class Sentence:
+class Sentence(HashedSentence):
     """A sentence of a source article; ``id`` is ``ARTICLE/SOURCE/LINE/SENTENCE``.
 
     ``ARTICLE`` is the report's line in the file, ``SOURCE`` the position in its list of
@@ -73,10 +71,6 @@ class Sentence:
     text: str
     #: The sentence's place among all the segments of its source article, from 0.
     position: int
-
-    @property
-    def hash(self) -> str:
-        return sentence_hash(self.text)
 
     @property
     def article_id(self) -> str:
@@ -99,11 +93,7 @@ class BuildReport:
                 f"{FILE_SHA256}: is it {FILE_NAME} of {PINNED_REPO} at commit {PINNED_COMMIT}?"
             )
         if self.missing:
-            shown = ", ".join(self.missing[:20])
-            more = f" and {len(self.missing) - 20} more" if len(self.missing) > 20 else ""
-            lines.append(
-                f"{len(self.missing)} labeled sentence(s) not found in the source: {shown}{more}."
-            )
+            lines.append(missing_line(self.missing, "Is the source the pinned file?"))
         return "\n".join(lines)
 
 
@@ -145,13 +135,7 @@ def labels_dir() -> Path:
 
 def read_labels(folder: str | Path | None = None) -> list[dict[str, str]]:
     """The shipped label rows of the test split (no text)."""
-    path = (labels_dir() if folder is None else Path(folder)) / "test.tsv"
-    with path.open(encoding="utf-8", newline="") as handle:
-        rows = list(csv.DictReader(handle, delimiter="\t"))
-    for line, row in enumerate(rows, start=2):
-        if row.get("label") not in LABELS:
-            raise ValueError(f"{path}, line {line}: unknown label {row.get('label')!r}")
-    return rows
+    return read_label_rows((labels_dir() if folder is None else Path(folder)) / "test.tsv")
 
 
 def resolve_source(source: str | Path) -> Path:
@@ -164,23 +148,7 @@ def resolve_source(source: str | Path) -> Path:
 
     text = str(source)
     if text.startswith(("http://", "https://")):
-        target = cache_root() / "sources" / f"{NAME}-{PINNED_COMMIT[:8]}.json"
-        if not target.exists():
-            target.parent.mkdir(parents=True, exist_ok=True)
-            partial = target.with_suffix(".part")
-            try:
-                with (
-                    urllib.request.urlopen(text, timeout=60) as response,
-                    partial.open("wb") as out,
-                ):
-                    shutil.copyfileobj(response, out)
-            except OSError as exc:
-                raise SourceError(
-                    f"could not download {text} ({exc}); download it on a machine with a "
-                    "network and pass the file as source."
-                ) from exc
-            partial.replace(target)
-        return target
+        return download(text, cache_root() / "sources" / f"{NAME}-{PINNED_COMMIT[:8]}.json")
     path = Path(source).expanduser()
     if path.is_dir():
         path = path / FILE_NAME
@@ -211,19 +179,15 @@ def build(
             report.missing.append(row["id"])
             continue
         records.append(
-            {
-                "id": row["id"],
-                "text": match.text,
-                "label": row["label"],
-                "article_id": match.article_id,
-                "position": match.position,
-                "setting": "",
-                "style": "wire_article",
-                "hard": bool(row["label_alt"]),
-                "label_alt": row["label_alt"],
-                "source": NAME,
-                "outlet": match.outlet,
-            }
+            labeled_record(
+                row,
+                match.text,
+                source=NAME,
+                style="wire_article",
+                article_id=match.article_id,
+                position=match.position,
+                outlet=match.outlet,
+            )
         )
     report.found = len(records)
     return records, report
@@ -252,23 +216,12 @@ def load(
         strict: Raise ``SourceError`` when a label is not matched or the file is not the
             pinned one, instead of warning.
     """
-    import logging
-    import warnings
-
     import datasets
-
-    from ..labels import LABEL2ID
-    from .labeled import to_dataset
 
     if split is not None and split not in SPLITS:
         raise ValueError(f"{NAME} has only a test split (it is never trained on); got {split!r}.")
     records, report = build(source, labels)
     problem = bool(report.missing) or report.file_sha256 != FILE_SHA256
-    if problem and strict:
-        raise SourceError(report.summary())
-    if problem:
-        warnings.warn(report.summary(), stacklevel=2)
-    else:
-        logging.getLogger("conflictnlp").info(report.summary())
-    test = to_dataset([{**r, "label": LABEL2ID[r["label"]]} for r in records])
+    report_build(report.summary(), problem, strict)
+    test = to_labeled_dataset(records)
     return test if split else datasets.DatasetDict({"test": test})
