@@ -150,6 +150,7 @@ def main() -> None:
             # reports quote misclassified sentences: only our own written text goes into
             # the repository, never the real news text (its numbers are in --out)
             report.save(args.reports / split)
+        predictions = {r.name: r.probs.argmax(axis=1) for r in report.results}
         per_model = {}
         for result in report.results:
             m = result.metrics
@@ -159,7 +160,7 @@ def main() -> None:
                 "macro_f1_ci95": m["macro_f1_ci95"],
                 "accuracy": m["accuracy"],
                 "ece": m["ece"],
-                "ordinary_flagged": ordinary_flagged(report.y_true, result.probs.argmax(axis=1)),
+                "ordinary_flagged": ordinary_flagged(report.y_true, predictions[result.name]),
                 "per_label_f1": {k: v["f1"] for k, v in m["per_label"].items()},
             }
         # report.comparisons hold baseline - model; flip them to model - baseline
@@ -171,7 +172,6 @@ def main() -> None:
             }
             for c in report.comparisons
         }
-        predictions = {r.name: r.probs.argmax(axis=1) for r in report.results}
         joint_true.append(report.y_true)
         for name, predicted in predictions.items():
             joint_predictions[name].append(predicted)

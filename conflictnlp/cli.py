@@ -291,13 +291,13 @@ def _label_pool(args: argparse.Namespace) -> int:
 
 
 def _data(args: argparse.Namespace) -> int:
-    from .data import current_events, wikinews
+    from .data import builder
 
-    builder = wikinews if args.name == wikinews.NAME else current_events
-    report = builder.export(args.source, args.output)
+    corpus = builder(args.name)
+    report = corpus.export(args.source, args.output)
     print(report.summary(), file=sys.stderr)
     print(
-        f"wrote {', '.join(f'{s}.jsonl' for s in builder.SPLITS)} in {args.output}", file=sys.stderr
+        f"wrote {', '.join(f'{s}.jsonl' for s in corpus.SPLITS)} in {args.output}", file=sys.stderr
     )
     return 1 if report.missing else 0
 

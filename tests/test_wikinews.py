@@ -140,3 +140,15 @@ def test_the_shipped_labels_are_well_formed_and_hold_no_text() -> None:
     assert set(rows[0]) == set(wn.LABEL_COLUMNS)  # no text column
     # a disagreement always went to the adjudicator; an agreement never did
     assert all((r["annotator_a"] != r["annotator_b"]) == (r["adjudicated"] == "true") for r in rows)
+
+
+def test_a_malformed_source_file_names_its_line(tmp_path: Path) -> None:
+    source = tmp_path / wn.FILE_NAME
+    source.write_text(SOURCE.read_text(encoding="utf-8") + '{"title": "cut off\n', "utf-8")
+    with pytest.raises(SourceError, match=r"cleaned_endataset\.json, line 3: not a JSON object"):
+        list(wn.iter_sentences(source))
+    empty = tmp_path / "empty" / wn.FILE_NAME
+    empty.parent.mkdir()
+    empty.write_text("", encoding="utf-8")
+    records, report = wn.build(empty, LABELS_DIR)
+    assert records == [] and len(report.missing) == 7  # every label reported, by id

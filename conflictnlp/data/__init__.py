@@ -20,13 +20,16 @@ from .labeled import (
     to_dataset,
 )
 
-BUILDERS = (current_events.NAME, wikinews.NAME)
+#: The real-news corpora whose labels we ship, by name: each module rebuilds its text.
+_BUILDER_MODULES = {module.NAME: module for module in (current_events, wikinews)}
+BUILDERS = tuple(_BUILDER_MODULES)
 
 __all__ = [
     "BUILDERS",
     "SHIPPED_FIELDS",
     "SPLITS",
     "DataError",
+    "builder",
     "load_dataset",
     "load_pool",
     "read_labeled_file",
@@ -67,19 +70,25 @@ def load_dataset(
         >>> ds["train"].features["label"].names[0]
         'attack'
     """
-    builders = {current_events.NAME: current_events, wikinews.NAME: wikinews}
-    if path is not None and str(path) in builders:
-        builder = builders[str(path)]
+    if path is not None and str(path) in _BUILDER_MODULES:
+        corpus = builder(str(path))
         if source is None:
-            where = getattr(builder, "ARCHIVE_URL", None) or builder.FILE_URL
+            where = getattr(corpus, "ARCHIVE_URL", None) or corpus.FILE_URL
             raise ValueError(
-                f"load_dataset({builder.NAME!r}) needs source=: the pinned copy of "
-                f"{builder.PINNED_REPO} at commit {builder.PINNED_COMMIT} (or its URL, {where})."
+                f"load_dataset({corpus.NAME!r}) needs source=: the pinned copy of "
+                f"{corpus.PINNED_REPO} at commit {corpus.PINNED_COMMIT} (or its URL, {where})."
             )
-        return builder.load(source, split, strict=strict)
+        return corpus.load(source, split, strict=strict)
     if source is not None:
         raise ValueError(f"source= is only for the builders {', '.join(BUILDERS)}.")
     return labeled.load_dataset(path, split)
+
+
+def builder(name: str) -> Any:
+    """The module that rebuilds the real-news corpus ``name`` (one of ``BUILDERS``)."""
+    if name not in _BUILDER_MODULES:
+        raise ValueError(f"Unknown corpus {name!r}; choose one of {', '.join(BUILDERS)}.")
+    return _BUILDER_MODULES[name]
 
 
 def with_real_news(splits: Any, source: str | Path) -> Any:

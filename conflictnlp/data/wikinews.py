@@ -111,14 +111,22 @@ def iter_sentences(path: str | Path) -> Iterator[Sentence]:
     """
     seen: set[str] = set()
     lines = Path(path).read_text(encoding="utf-8").splitlines()
-    for article, line in enumerate(line for line in lines if line.strip()):
-        for index, source in enumerate(json.loads(line).get("sources") or []):
+    reports = [(number, line) for number, line in enumerate(lines, start=1) if line.strip()]
+    for article, (number, line) in enumerate(reports):
+        try:
+            report = json.loads(line)
+        except json.JSONDecodeError as error:
+            raise SourceError(
+                f"{path}, line {number}: not a JSON object ({error.msg}); is it {FILE_NAME} "
+                f"of {PINNED_REPO} at commit {PINNED_COMMIT}?"
+            ) from None
+        for index, source in enumerate(report.get("sources") or []):
             if source.get("language") != "en" or not source.get("maintext"):
                 continue
             outlet = urlparse(source.get("url") or "").netloc
             segments = (
-                (f"{article}/{index}/{number}/{position}", text)
-                for number, paragraph in enumerate(source["maintext"].split("\n"))
+                (f"{article}/{index}/{line_number}/{position}", text)
+                for line_number, paragraph in enumerate(source["maintext"].split("\n"))
                 for position, (text, _, _) in enumerate(split_sentences(paragraph))
             )
             for order, (sentence_id, text) in enumerate(segments):
