@@ -13,7 +13,9 @@ output.
 real 2022): that is where a retrained model is chosen, before its test numbers are read.
 It adds the joint validation split (both together) and, for each ``--pair NEW=OLD``, the
 selection rule fixed since 0.5: ship NEW only if its joint validation macro-F1 is higher
-and its real validation macro-F1 is not lower.
+and its real validation macro-F1 is not lower. ``--articles`` adds the wikinews-articles
+validation split (whole Wikinews reports, mostly ordinary sentences) and, from 0.11, it
+is part of the joint validation split the rule reads.
 
 Usage:
     python benchmarks/model_comparison.py --source current-events-context \\
@@ -33,6 +35,7 @@ import numpy as np
 
 from conflictnlp import Classifier, evaluate, load_dataset
 from conflictnlp.data.wikinews import NAME as WIKINEWS
+from conflictnlp.data.wikinews_articles import NAME as ARTICLES
 from conflictnlp.evaluation.metrics import (
     macro_f1,
     macro_f1_interval,
@@ -119,6 +122,13 @@ def main() -> None:
         help="also the wikinews-sources test split (whole wire articles), rebuilt from the "
         "pinned WikinewsSum file; test comparisons only: it never chooses a model",
     )
+    parser.add_argument(
+        "--articles",
+        metavar="FILE",
+        help="also the wikinews-articles validation split (whole Wikinews reports), rebuilt "
+        "from the pinned MomentumDecoding file; with --split validation only (the corpus "
+        "has no test split), and part of the joint validation split",
+    )
     parser.add_argument("--out", required=True, type=Path)
     parser.add_argument(
         "--reports",
@@ -135,6 +145,8 @@ def main() -> None:
         parser.error(str(error))
     if args.wikinews and args.split == "validation":
         parser.error("--wikinews is a held-out check of the test comparison, not for choosing")
+    if args.articles and args.split == "test":
+        parser.error("--articles has train and validation splits only: use --split validation")
     models = [Classifier.from_pretrained(path) for _, path in named]
     splits = {
         f"written_{args.split}": load_dataset(split=args.split),
@@ -142,6 +154,8 @@ def main() -> None:
     }
     if args.wikinews:
         splits["wikinews_test"] = load_dataset(WIKINEWS, "test", source=args.wikinews)
+    if args.articles:
+        splits["articles_validation"] = load_dataset(ARTICLES, "validation", source=args.articles)
     results: dict = {"models": dict(named), "splits": {}}
     joint_true, joint_predictions = [], {name: [] for name in names}
     for split, data in splits.items():

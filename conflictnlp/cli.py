@@ -44,7 +44,23 @@ def _subcommand(sub: Any, name: str, help_text: str) -> argparse.ArgumentParser:
     )
 
 
+def _add_corpus_overrides(parser: argparse.ArgumentParser) -> None:
+    """Local copies of a config's real-news sources, for machines without a network."""
+    parser.add_argument(
+        "--real-news",
+        metavar="SOURCE",
+        help="a local copy of the current-events snapshot (overrides data.real_news)",
+    )
+    parser.add_argument(
+        "--articles",
+        metavar="FILE",
+        help="a local copy of the wikinews-articles file (overrides data.articles)",
+    )
+
+
 def _parser() -> argparse.ArgumentParser:
+    from .data import BUILDERS
+
     parser = argparse.ArgumentParser(
         prog="conflictnlp",
         description="Label sentences of conflict news: attack, casualty_report, "
@@ -105,25 +121,17 @@ def _parser() -> argparse.ArgumentParser:
     t.add_argument("--config", required=True, help="a YAML config, e.g. configs/default.yaml")
     t.add_argument("--output", help="model folder (overrides training.output_dir)")
     t.add_argument("--resume", action="store_true", help="continue from the last checkpoint")
-    t.add_argument(
-        "--real-news",
-        metavar="SOURCE",
-        help="a local copy of the current-events snapshot (overrides data.real_news)",
-    )
+    _add_corpus_overrides(t)
 
     p = _subcommand(sub, "label-pool", "label a distillation config's pool with its teacher")
     p.add_argument(
         "--config", required=True, help="a distillation config, e.g. configs/distill.yaml"
     )
-    p.add_argument(
-        "--real-news",
-        metavar="SOURCE",
-        help="a local copy of the current-events snapshot (overrides data.real_news)",
-    )
+    _add_corpus_overrides(p)
 
     d = _subcommand(sub, "data", "rebuild a real-news corpus from its public source")
     d.add_argument("action", choices=["build"], help="build: rebuild the labeled text")
-    d.add_argument("name", choices=["current-events", "wikinews-sources"], help="the corpus")
+    d.add_argument("name", choices=BUILDERS, help="the corpus")
     d.add_argument(
         "--source", required=True, help="the pinned snapshot: folder, archive, file or URL"
     )
@@ -264,13 +272,10 @@ def _evaluate(args: argparse.Namespace) -> int:
 
 
 def _config(args: argparse.Namespace) -> Any:
-    """The config of ``--config``, with ``--real-news`` applied."""
-    from .training.config import load_config
+    """The config of ``--config``, with ``--real-news`` (and ``--articles``) applied."""
+    from .training.config import load_config, use_local_sources
 
-    config = load_config(args.config)
-    if args.real_news:
-        config.data.real_news = args.real_news
-    return config
+    return use_local_sources(load_config(args.config), args.real_news, args.articles)
 
 
 def _train(args: argparse.Namespace) -> int:

@@ -1,19 +1,25 @@
-"""Make the wikinews-sources label file from two blind annotations and an adjudication.
+"""Make a Wikinews corpus's label files from two blind annotations and an adjudication.
 
-The corpus is every distinct English source sentence of the pinned WikinewsSum file
-(``conflictnlp.data.wikinews``), labeled whole: no sampling, so its class mix is the
-natural mix of the articles.
+Two corpora are labeled this way, whole articles at a time:
+
+- ``wikinews-sources`` (``conflictnlp.data.wikinews``): every distinct English source
+  sentence of the pinned WikinewsSum file, no sampling, so its class mix is the natural
+  mix of the articles; one ``test.tsv``.
+- ``wikinews-articles`` (``conflictnlp.data.wikinews_articles``): a seeded random sample
+  of whole reports of the pinned MomentumDecoding file (never one of
+  ``EXCLUDED_ARTICLES``); ``train.tsv`` and ``validation.tsv``, each report in the split
+  its id hashes to (``split_of``).
 
 Work folder (not in git: it holds source text):
-    sample.jsonl            every sentence, id/text/outlet (``--prepare`` writes it)
-    batches/batch_NN.tsv    what the annotators read: whole articles in file order
+    sample.jsonl            every sentence to label, id/text/group/split (``--prepare``)
+    batches/batch_NN.tsv    what the annotators read: whole articles in sample order
     A/batch_NN.tsv, B/...   the two annotators' ``id<TAB>label<TAB>alt`` files
     adjudication/*.tsv      the adjudicator's ruling on every disagreement
 
 Usage:
-    python scripts/assemble_wikinews.py --source FILE --work DIR --prepare
-    python scripts/assemble_wikinews.py --work DIR --prepare-adjudication 03
-    python scripts/assemble_wikinews.py --work DIR --summary docs/results/wikinews_annotation.json
+    python scripts/assemble_wikinews.py --corpus C --source FILE --work DIR --prepare
+    python scripts/assemble_wikinews.py --corpus C --work DIR --prepare-adjudication 03
+    python scripts/assemble_wikinews.py --corpus C --work DIR --summary OUT.json
 """
 
 from __future__ import annotations
@@ -21,42 +27,96 @@ from __future__ import annotations
 import argparse
 import csv
 import json
-from collections import Counter
+import random
+from collections import Counter, defaultdict
 from pathlib import Path
+from typing import Any, NamedTuple
 
+from conflictnlp.data import wikinews, wikinews_articles
 from conflictnlp.data.label_files import (
     agreement,
     consensus,
     read_label_file,
     write_disagreements,
 )
-from conflictnlp.data.wikinews import LABEL_COLUMNS, iter_sentences, labels_dir, resolve_source
+from conflictnlp.data.pinned_source import sentence_hash
 
 #: Sentences per batch: whole articles are added until a batch holds at least this many.
 BATCH_SIZE = 480
+#: Reports of wikinews-articles drawn for labeling, and the seed of the draw.
+ARTICLES = 400
+SEED = 20261202
 
 
-def prepare(source: str | Path, work: Path, batch_size: int = BATCH_SIZE) -> list[int]:
+class Item(NamedTuple):
+    """A sentence to label: ``group`` heads its article in the batch (an outlet or id)."""
+
+    id: str
+    text: str
+    article: str
+    group: str
+    split: str
+
+
+def sources_items(source: str | Path) -> list[Item]:
+    """Every wikinews-sources sentence, in file order (all go to ``test``)."""
+    return [
+        Item(s.id, s.text, s.article_id, s.outlet, "test")
+        for s in wikinews.iter_sentences(wikinews.resolve_source(source))
+    ]
+
+
+def articles_items(source: str | Path, count: int = ARTICLES, seed: int = SEED) -> list[Item]:
+    """The sentences of ``count`` reports drawn at random (``seed``), in draw order."""
+    articles = [
+        (article_id, sentences)
+        for article_id, sentences in wikinews_articles.iter_articles(
+            wikinews_articles.resolve_source(source)
+        )
+        if sentences and article_id not in wikinews_articles.EXCLUDED_ARTICLES
+    ]
+    drawn = random.Random(seed).sample(articles, min(count, len(articles)))
+    return [
+        Item(
+            s.id, s.text, article_id, f"report {article_id}", wikinews_articles.split_of(article_id)
+        )
+        for article_id, sentences in drawn
+        for s in sentences
+    ]
+
+
+class Corpus(NamedTuple):
+    """What differs between the two corpora: how items are drawn and what a row keeps."""
+
+    module: Any
+    items: Any
+    #: The label-file column that keeps ``Item.group`` (wikinews-sources: the outlet).
+    group_column: str | None
+
+
+CORPORA = {
+    wikinews.NAME: Corpus(wikinews, sources_items, "outlet"),
+    wikinews_articles.NAME: Corpus(wikinews_articles, articles_items, None),
+}
+
+
+def prepare(items: list[Item], work: Path, batch_size: int = BATCH_SIZE) -> list[int]:
     """Write ``sample.jsonl`` and the annotators' batches; return the batch sizes."""
-    sentences = list(iter_sentences(resolve_source(source)))
-    batches: list[list] = [[]]
-    for sentence in sentences:
-        if len(batches[-1]) >= batch_size and sentence.article_id != batches[-1][-1].article_id:
+    batches: list[list[Item]] = [[]]
+    for item in items:
+        if len(batches[-1]) >= batch_size and item.article != batches[-1][-1].article:
             batches.append([])
-        batches[-1].append(sentence)
+        batches[-1].append(item)
     (work / "batches").mkdir(parents=True, exist_ok=True)
     (work / "sample.jsonl").write_text(
-        "".join(
-            json.dumps({"id": s.id, "text": s.text, "outlet": s.outlet}) + "\n" for s in sentences
-        ),
-        encoding="utf-8",
+        "".join(json.dumps(item._asdict()) + "\n" for item in items), encoding="utf-8"
     )
     for number, batch in enumerate(batches):
         lines = ["id\ttext"]
-        for i, sentence in enumerate(batch):
-            if i == 0 or sentence.article_id != batch[i - 1].article_id:
-                lines.append(f"# --- article {sentence.article_id} ({sentence.outlet}) ---")
-            lines.append(f"{sentence.id}\t{sentence.text}")
+        for i, item in enumerate(batch):
+            if i == 0 or item.article != batch[i - 1].article:
+                lines.append(f"# --- article {item.article} ({item.group}) ---")
+            lines.append(f"{item.id}\t{item.text}")
         (work / "batches" / f"batch_{number:02d}.tsv").write_text(
             "\n".join(lines) + "\n", encoding="utf-8"
         )
@@ -70,64 +130,73 @@ def _folder_labels(folder: Path) -> dict[str, tuple[str, str]]:
     return out
 
 
-def assemble(work: Path, out_dir: Path) -> dict:
-    """Write ``test.tsv`` (labels and hashes, no text) and return the summary."""
-    from conflictnlp.data.pinned_source import sentence_hash
-
-    sample = [json.loads(line) for line in (work / "sample.jsonl").open(encoding="utf-8")]
+def assemble(corpus: Corpus, work: Path, out_dir: Path) -> dict:
+    """Write one label file per split (labels and hashes, no text); return the summary."""
+    sample = [Item(**json.loads(line)) for line in (work / "sample.jsonl").open(encoding="utf-8")]
     a, b = _folder_labels(work / "A"), _folder_labels(work / "B")
     rulings = _folder_labels(work / "adjudication")
-    rows, unlabeled = [], []
+    splits: dict[str, list[dict[str, str]]] = defaultdict(list)
+    unlabeled = []
     for item in sample:
-        sentence_id = item["id"]
-        if sentence_id not in a or sentence_id not in b:
-            unlabeled.append(sentence_id)
-            continue
-        decided = consensus(a[sentence_id], b[sentence_id], rulings.get(sentence_id))
+        decided = None
+        if item.id in a and item.id in b:
+            decided = consensus(a[item.id], b[item.id], rulings.get(item.id))
         if decided is None:
-            unlabeled.append(sentence_id)
+            unlabeled.append(item.id)
             continue
-        rows.append(
-            {
-                "id": sentence_id,
-                "hash": sentence_hash(item["text"]),
-                "label": decided[0],
-                "label_alt": decided[1],
-                "annotator_a": a[sentence_id][0],
-                "annotator_b": b[sentence_id][0],
-                "adjudicated": "true" if a[sentence_id][0] != b[sentence_id][0] else "false",
-                "outlet": item["outlet"],
-            }
-        )
+        row = {
+            "id": item.id,
+            "hash": sentence_hash(item.text),
+            "label": decided[0],
+            "label_alt": decided[1],
+            "annotator_a": a[item.id][0],
+            "annotator_b": b[item.id][0],
+            "adjudicated": "true" if a[item.id][0] != b[item.id][0] else "false",
+        }
+        if corpus.group_column:
+            row[corpus.group_column] = item.group
+        splits[item.split].append(row)
     if unlabeled:
         raise SystemExit(
             f"{len(unlabeled)} sentence(s) lack a label or a ruling, e.g. {unlabeled[:10]}: "
             "finish those batches (or their adjudication) first."
         )
     out_dir.mkdir(parents=True, exist_ok=True)
-    with (out_dir / "test.tsv").open("w", encoding="utf-8", newline="") as handle:
-        writer = csv.DictWriter(handle, LABEL_COLUMNS, delimiter="\t", lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(rows)
-    return {
-        **agreement(rows),
-        "articles": len({r["id"].rsplit("/", 2)[0] for r in rows}),
-        "outlets": dict(Counter(r["outlet"] for r in rows).most_common(15)),
+    for split, rows in splits.items():
+        with (out_dir / f"{split}.tsv").open("w", encoding="utf-8", newline="") as handle:
+            writer = csv.DictWriter(
+                handle, corpus.module.LABEL_COLUMNS, delimiter="\t", lineterminator="\n"
+            )
+            writer.writeheader()
+            writer.writerows(rows)
+    every = [row for rows in splits.values() for row in rows]
+    summary: dict[str, Any] = {
+        **agreement(every),
+        "articles": len({item.article for item in sample}),
+        "splits": {
+            split: {"sentences": len(rows), "labels": dict(Counter(r["label"] for r in rows))}
+            for split, rows in sorted(splits.items())
+        },
     }
+    if corpus.group_column:
+        summary["outlets"] = dict(Counter(item.group for item in sample).most_common(15))
+    return summary
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--corpus", choices=sorted(CORPORA), default=wikinews.NAME)
     parser.add_argument("--work", required=True, type=Path)
-    parser.add_argument("--source", help="the pinned WikinewsSum file (for --prepare)")
+    parser.add_argument("--source", help="the corpus's pinned file (for --prepare)")
     parser.add_argument("--prepare", action="store_true", help="write the batches and stop")
     parser.add_argument("--prepare-adjudication", metavar="BATCH")
     parser.add_argument("--summary", type=Path, help="where to write the JSON summary")
     args = parser.parse_args()
+    corpus = CORPORA[args.corpus]
     if args.prepare:
         if not args.source:
-            parser.error("--prepare needs --source, the pinned WikinewsSum file")
-        sizes = prepare(args.source, args.work)
+            parser.error(f"--prepare needs --source, the pinned file: {corpus.module.PIN.url}")
+        sizes = prepare(corpus.items(args.source), args.work)
         print(f"{sum(sizes)} sentences in {len(sizes)} batches: {sizes}")
         return
     if args.prepare_adjudication:
@@ -141,7 +210,7 @@ def main() -> None:
         )
         print(f"{count} disagreements in batch {batch}")
         return
-    summary = assemble(args.work, labels_dir())
+    summary = assemble(corpus, args.work, corpus.module.labels_dir())
     if args.summary:
         args.summary.parent.mkdir(parents=True, exist_ok=True)
         args.summary.write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")

@@ -16,6 +16,7 @@ import pytest
 from conflictnlp.cli import main
 from conflictnlp.data import load_dataset
 from conflictnlp.data import wikinews as wn
+from conflictnlp.data.article_text import is_sentence
 from conflictnlp.data.label_files import write_label_file
 from conflictnlp.data.pinned_source import SourceError
 
@@ -34,9 +35,9 @@ def test_sentences_are_english_distinct_and_numbered_by_their_place_in_the_file(
     assert sentences[3].text == "Ostrava denied firing on the town."
     assert (sentences[3].article_id, sentences[3].position) == ("0/0", 5)  # 6th segment
     assert sentences[4].outlet == "wire.example.com"
-    assert not wn.is_sentence("Photo: smoke over Vesk")
-    assert not wn.is_sentence("Talks resumed.")  # too short to code
-    assert wn.is_sentence('"We will not leave," the mayor said.')
+    assert not is_sentence("Photo: smoke over Vesk")
+    assert not is_sentence("Talks resumed.")  # too short to code
+    assert is_sentence('"We will not leave," the mayor said.')
 
 
 def test_load_rebuilds_the_test_split_and_names_a_file_that_is_not_the_pinned_one() -> None:
@@ -105,7 +106,10 @@ def test_assembly_combines_two_annotations_and_the_rulings(
 
     assemble = load_script("scripts", "assemble_wikinews")
     work = tmp_path / "work"
-    assert assemble.prepare(SOURCE, work, batch_size=3) == [4, 3]  # articles stay whole
+    assert assemble.prepare(assemble.sources_items(SOURCE), work, batch_size=3) == [
+        4,
+        3,
+    ]  # articles stay whole
     batch = (work / "batches" / "batch_00.tsv").read_text(encoding="utf-8")
     assert batch.splitlines()[1].startswith("# --- article 0/0 (news.example.org)")
     ids = [json.loads(line)["id"] for line in (work / "sample.jsonl").open(encoding="utf-8")]
@@ -120,9 +124,9 @@ def test_assembly_combines_two_annotations_and_the_rulings(
     assert cases.count("## ") == 1 and "sentence: Artillery shells" in cases
     out = tmp_path / "labels"
     with pytest.raises(SystemExit, match=r"1 sentence\(s\) lack a label or a ruling"):
-        assemble.assemble(work, out)
+        assemble.assemble(assemble.CORPORA[wn.NAME], work, out)
     write_label_file(work / "adjudication" / "r.tsv", [("0/0/1/0", "attack", "other")])
-    summary = assemble.assemble(work, out)
+    summary = assemble.assemble(assemble.CORPORA[wn.NAME], work, out)
     assert summary["sentences"] == 7 and summary["adjudicated"] == 1
     assert summary["disagreement_pairs"] == {"attack / other": 1}
     rows = wn.read_labels(out)

@@ -36,22 +36,25 @@ def main() -> None:
     parser.add_argument("--name", choices=sorted(CONFIGS), default="default")
     parser.add_argument("--config", help="default: the shipped recipe of --name")
     parser.add_argument("--real-news", help="a local copy of the current-events snapshot")
+    parser.add_argument("--articles", help="a local copy of the wikinews-articles file")
     parser.add_argument("--output", help="default: runs/<name>")
     parser.add_argument("--skip-training", action="store_true", help="install --output as it is")
     args = parser.parse_args()
 
     from conflictnlp import train
     from conflictnlp.inference.model_files import shipped_model_dir
-    from conflictnlp.training.config import load_config
+    from conflictnlp.training.config import load_config, use_local_sources
 
     target = shipped_model_dir(args.name)
     output = Path(args.output or ROOT / "runs" / args.name)
     if args.skip_training:
         out = output
     else:
-        config = load_config(args.config or ROOT / "configs" / CONFIGS[args.name])
-        if args.real_news:
-            config.data.real_news = args.real_news
+        config = use_local_sources(
+            load_config(args.config or ROOT / "configs" / CONFIGS[args.name]),
+            args.real_news,
+            args.articles,
+        )
         out = train(config, output_dir=output)
     missing = [name for name in SHIPPED_FILES if not (out / name).is_file()]
     if missing:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from . import current_events, labeled, wikinews
+from . import current_events, labeled, wikinews, wikinews_articles
 from .labeled import (
     SHIPPED_FIELDS,
     SPLITS,
@@ -21,7 +21,7 @@ from .labeled import (
 )
 
 #: The real-news corpora whose labels we ship, by name: each module rebuilds its text.
-_BUILDER_MODULES = {module.NAME: module for module in (current_events, wikinews)}
+_BUILDER_MODULES = {module.NAME: module for module in (current_events, wikinews, wikinews_articles)}
 BUILDERS = tuple(_BUILDER_MODULES)
 
 __all__ = [
@@ -35,6 +35,7 @@ __all__ = [
     "read_labeled_file",
     "shipped_data_dir",
     "to_dataset",
+    "with_articles",
     "with_real_news",
 ]
 
@@ -52,13 +53,16 @@ def load_dataset(
         path: None for the written data; a folder or ``.jsonl``/``.csv`` file of labeled
             rows; or the name of a real-news corpus whose labels we ship and whose text is
             rebuilt from ``source``: ``"current-events"`` (Wikipedia's daily summaries;
-            train, validation and test) or ``"wikinews-sources"`` (whole wire articles;
-            a test split only, never trained on).
+            train, validation and test), ``"wikinews-articles"`` (whole Wikinews
+            reports; train and validation) or ``"wikinews-sources"`` (whole wire
+            articles; a test split only, never trained on).
         split: Return only this split.
         source: For ``"current-events"``: the pinned snapshot of
             ``ianrastall/current-events-context`` (a folder, an archive or its URL). For
             ``"wikinews-sources"``: the pinned ``cleaned_endataset.json`` of
-            ``airKlizz/WikinewsSum`` (the file, a clone's folder or its URL).
+            ``airKlizz/WikinewsSum`` (the file, a clone's folder or its URL). For
+            ``"wikinews-articles"``: the pinned ``data/wikinews/wikinews.jsonl`` of
+            ``gmftbyGMFTBY/MomentumDecoding`` (the same).
         strict: For a real-news corpus: raise instead of warning when a label is unmatched.
 
     Returns:
@@ -98,23 +102,31 @@ def with_real_news(splits: Any, source: str | Path) -> Any:
     split comes back as ``test_real``, so a model is always reported on both. Only the
     fields both corpora share are kept.
     """
+    real = load_dataset(current_events.NAME, source=source)
+    joined = _joined(splits, real)
+    joined["test_real"] = real["test"]
+    return joined
+
+
+def with_articles(splits: Any, source: str | Path) -> Any:
+    """Join the wikinews-articles train and validation splits to ``splits``' own.
+
+    Whole reports, mostly ordinary sentences: what the current-events summaries lack.
+    Every other split of ``splits`` (its tests) is kept as it is.
+    """
+    return _joined(splits, load_dataset(wikinews_articles.NAME, source=source))
+
+
+def _joined(splits: Any, extra: Any) -> Any:
+    """``splits`` with ``extra``'s train and validation rows appended, shared fields only."""
     import datasets
 
-    real = load_dataset(current_events.NAME, source=source)
     shared = [c for c in SHIPPED_FIELDS if c in splits["train"].column_names]
-
-    def joined(name: str) -> Any:
-        parts = [splits[name].select_columns(shared), real[name].select_columns(shared)]
-        return datasets.concatenate_datasets(parts)
-
-    return datasets.DatasetDict(
-        {
-            "train": joined("train"),
-            "validation": joined("validation"),
-            "test": splits["test"],
-            "test_real": real["test"],
-        }
-    )
+    out = datasets.DatasetDict(splits)
+    for name in ("train", "validation"):
+        parts = [splits[name].select_columns(shared), extra[name].select_columns(shared)]
+        out[name] = datasets.concatenate_datasets(parts)
+    return out
 
 
 def load_pool(

@@ -4,20 +4,24 @@ files, the download and how a build's problems reach the user.
 A real-news corpus ships our labels keyed by a hash of each sentence, never the text;
 its builder rebuilds the text from a public source pinned to one version. The builders
 differ in how they read their source (``current_events``: daily YAML files;
-``wikinews``: one JSON-lines file); the rules here are the same for all of them, so a
-label file, a hash or a missing sentence means the same thing in every corpus.
+``wikinews`` and ``wikinews_articles``: one JSON-lines file each, a ``PinnedFile``); the
+rules here are the same for all of them, so a label file, a hash or a missing sentence
+means the same thing in every corpus.
 """
 
 from __future__ import annotations
 
 import csv
 import hashlib
+import json
 import logging
 import shutil
 import unicodedata
 import urllib.request
 import warnings
-from pathlib import Path
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from ..labels import LABEL2ID, LABELS
@@ -56,6 +60,7 @@ def sentence_hash(text: str) -> str:
 class HashedSentence:
     """Mixin for a rebuilt sentence: its ``hash`` is what the shipped labels are keyed by."""
 
+    id: str
     text: str
 
     @property
@@ -139,3 +144,115 @@ def to_labeled_dataset(records: list[dict[str, Any]]) -> Any:
     from .labeled import to_dataset
 
     return to_dataset([{**r, "label": LABEL2ID[r["label"]]} for r in records])
+
+
+@dataclass(frozen=True)
+class PinnedFile:
+    """One file of a public GitHub repository at one commit: where a corpus's text is read.
+
+    The SHA-256 is checked on every build, so a file that is not the pinned one is named
+    before its labels are matched, and its URL lets a user with a network fetch it.
+    """
+
+    corpus: str
+    repo: str
+    commit: str
+    path: str
+    sha256: str
+
+    @property
+    def file_name(self) -> str:
+        return PurePosixPath(self.path).name
+
+    @property
+    def url(self) -> str:
+        return f"https://raw.githubusercontent.com/{self.repo}/{self.commit}/{self.path}"
+
+    def describe(self) -> str:
+        return f"{self.path} of {self.repo} at commit {self.commit}"
+
+    def resolve(self, source: str | Path) -> Path:
+        """The pinned file, from its path, a clone's folder or its URL.
+
+        A URL is downloaded once into the user cache (it needs a network; offline,
+        download the file elsewhere and pass its path).
+        """
+        from ..cache import cache_root
+
+        text = str(source)
+        if text.startswith(("http://", "https://")):
+            suffix = PurePosixPath(self.path).suffix
+            return download(
+                text, cache_root() / "sources" / f"{self.corpus}-{self.commit[:8]}{suffix}"
+            )
+        path = Path(source).expanduser()
+        if path.is_dir():
+            path = path / self.path if (path / self.path).is_file() else path / self.file_name
+        if not path.is_file():
+            raise SourceError(
+                f"{path}: no such file. It is {self.describe()} (`git checkout {self.commit}` "
+                f"in a clone of https://github.com/{self.repo}, or download {self.url})."
+            )
+        return path
+
+    def json_lines(self, path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
+        """``(record number, record)`` of each non-blank line; a bad line names its place."""
+        lines = path.read_text(encoding="utf-8").splitlines()
+        numbered = [(number, line) for number, line in enumerate(lines, start=1) if line.strip()]
+        for record, (number, line) in enumerate(numbered):
+            try:
+                yield record, json.loads(line)
+            except json.JSONDecodeError as error:
+                raise SourceError(
+                    f"{path}, line {number}: not a JSON object ({error.msg}); is it "
+                    f"{self.describe()}?"
+                ) from None
+
+
+@dataclass
+class FileBuildReport:
+    """What a build from a ``PinnedFile`` found, and the labels it could not match (by id)."""
+
+    pin: PinnedFile
+    found: int = 0
+    missing: list[str] = field(default_factory=list)
+    file_sha256: str = ""
+
+    @property
+    def problem(self) -> bool:
+        return bool(self.missing) or self.file_sha256 != self.pin.sha256
+
+    def summary(self) -> str:
+        lines = [f"{self.pin.corpus}: {self.found} labeled sentences matched."]
+        if self.file_sha256 and self.file_sha256 != self.pin.sha256:
+            lines.append(
+                f"The source file's SHA-256 is {self.file_sha256}, not the pinned "
+                f"{self.pin.sha256}: is it {self.pin.describe()}?"
+            )
+        if self.missing:
+            lines.append(missing_line(self.missing, "Is the source the pinned file?"))
+        return "\n".join(lines)
+
+
+def match_labels(
+    rows: Iterable[dict[str, str]], sentences: Sequence[HashedSentence], report: FileBuildReport
+) -> list[tuple[dict[str, str], Any]]:
+    """Each label row with its rebuilt sentence: by id and hash, else by hash anywhere.
+
+    The id is where the sentence was when we labeled it; the hash is what it said. A
+    sentence that moved (an edit above it) is still found by its hash; one whose words
+    changed is not, and its id goes to ``report.missing``.
+    """
+    by_id = {s.id: s for s in sentences}
+    by_hash = {s.hash: s for s in sentences}
+    matched = []
+    for row in rows:
+        match = by_id.get(row["id"])
+        if match is None or match.hash != row["hash"]:
+            match = by_hash.get(row["hash"])
+        if match is None:
+            report.missing.append(row["id"])
+            continue
+        matched.append((row, match))
+    report.found += len(matched)
+    return matched

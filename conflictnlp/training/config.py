@@ -83,6 +83,14 @@ class DataArguments:
             "beside the written test split. None: written data only."
         },
     )
+    articles: str | None = field(
+        default=None,
+        metadata={
+            "help": "The pinned wikinews-articles file (path, folder or URL): whole Wikinews "
+            "reports, mostly ordinary sentences; their train and validation splits join the "
+            "others. None: not used."
+        },
+    )
     pool: str | None = field(
         default=None,
         metadata={
@@ -330,6 +338,21 @@ def _merge_sections(base: dict[str, Any], child: dict[str, Any]) -> dict[str, An
         else:
             merged[section] = values
     return merged
+
+
+def use_local_sources(
+    config: TrainConfig, real_news: str | None = None, articles: str | None = None
+) -> TrainConfig:
+    """``config`` reading its real-news corpora from local copies where one is given.
+
+    A config names the pinned public sources (URLs); a machine without a network passes
+    the copies it has (``conflictnlp train --real-news DIR --articles FILE``).
+    """
+    if real_news:
+        config.data.real_news = real_news
+    if articles:
+        config.data.articles = articles
+    return config
 
 
 def load_config(path: str | Path) -> TrainConfig:

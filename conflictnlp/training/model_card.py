@@ -45,6 +45,11 @@ def write_model_card(folder: Path, config: TrainConfig, metrics: dict[str, Any])
             " plus the real news sentences of current-events (train 2002-2021, validation "
             "2022; test 2023-2026 reported below)"
         )
+    if config.data.articles:
+        data += (
+            " plus the sentences of whole Wikinews reports of wikinews-articles (train and "
+            "validation splits, mostly ordinary news)"
+        )
     distilled = ""
     if config.training.teacher:
         weight = config.training.distill_pool_weight

@@ -137,14 +137,15 @@ def _build_model(config: TrainConfig) -> Any:
 
 def load_splits(cfg: TrainConfig) -> Any:
     """The splits a config trains and reports on: the written (or the user's) data, with
-    the real news splits when ``data.real_news`` is set, cut to the smoke-run limits."""
-    from ..data import load_dataset
+    the real news splits when ``data.real_news`` is set and the whole reports when
+    ``data.articles`` is, cut to the smoke-run limits."""
+    from ..data import load_dataset, with_articles, with_real_news
 
     splits = load_dataset(cfg.data.path)
     if cfg.data.real_news:
-        from ..data import with_real_news
-
         splits = with_real_news(splits, cfg.data.real_news)
+    if cfg.data.articles:
+        splits = with_articles(splits, cfg.data.articles)
     for name in splits:
         limit = cfg.data.max_train_samples if name == "train" else cfg.data.max_eval_samples
         if limit is not None and limit < len(splits[name]):
