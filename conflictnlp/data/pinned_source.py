@@ -195,6 +195,13 @@ class PinnedFile:
             )
         return path
 
+    def start_build(self, source: str | Path) -> tuple[Path, FileBuildReport]:
+        """The resolved file and an empty report that already knows the file's hash."""
+        path = self.resolve(source)
+        return path, FileBuildReport(
+            self, file_sha256=hashlib.sha256(path.read_bytes()).hexdigest()
+        )
+
     def json_lines(self, path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
         """``(record number, record)`` of each non-blank line; a bad line names its place."""
         lines = path.read_text(encoding="utf-8").splitlines()
@@ -256,3 +263,18 @@ def match_labels(
         matched.append((row, match))
     report.found += len(matched)
     return matched
+
+
+def to_dataset_dict(
+    splits: dict[str, list[dict[str, Any]]],
+    split: str | None,
+    report: FileBuildReport,
+    strict: bool,
+) -> Any:
+    """What a file builder's ``load`` returns: its report shown (or raised), then the
+    rebuilt splits as a ``DatasetDict``, or the one ``split`` asked for."""
+    import datasets
+
+    report_build(report.summary(), report.problem, strict)
+    out = datasets.DatasetDict({name: to_labeled_dataset(rows) for name, rows in splits.items()})
+    return out[split] if split else out

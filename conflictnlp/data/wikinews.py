@@ -18,7 +18,6 @@ here, and the rebuilt text is for evaluation only (``docs/datacard.md``).
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from importlib import resources
@@ -36,8 +35,7 @@ from .pinned_source import (
     labeled_record,
     match_labels,
     read_label_rows,
-    report_build,
-    to_labeled_dataset,
+    to_dataset_dict,
 )
 
 NAME = "wikinews-sources"
@@ -114,8 +112,7 @@ def build(
     source: str | Path, labels: str | Path | None = None
 ) -> tuple[list[dict[str, Any]], FileBuildReport]:
     """Rebuild the labeled sentences: by id and hash, else by hash anywhere in the file."""
-    path = resolve_source(source)
-    report = FileBuildReport(PIN, file_sha256=hashlib.sha256(path.read_bytes()).hexdigest())
+    path, report = PIN.start_build(source)
     matched = match_labels(read_labels(labels), list(iter_sentences(path)), report)
     records = [
         labeled_record(
@@ -155,11 +152,7 @@ def load(
         strict: Raise ``SourceError`` when a label is not matched or the file is not the
             pinned one, instead of warning.
     """
-    import datasets
-
     if split is not None and split not in SPLITS:
         raise ValueError(f"{NAME} has only a test split (it is never trained on); got {split!r}.")
     records, report = build(source, labels)
-    report_build(report.summary(), report.problem, strict)
-    test = to_labeled_dataset(records)
-    return test if split else datasets.DatasetDict({"test": test})
+    return to_dataset_dict({"test": records}, split, report, strict)

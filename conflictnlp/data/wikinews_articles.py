@@ -36,8 +36,7 @@ from .pinned_source import (
     labeled_record,
     match_labels,
     read_label_rows,
-    report_build,
-    to_labeled_dataset,
+    to_dataset_dict,
 )
 
 NAME = "wikinews-articles"
@@ -124,8 +123,7 @@ def build(
     source: str | Path, labels: str | Path | None = None
 ) -> tuple[dict[str, list[dict[str, Any]]], FileBuildReport]:
     """Rebuild the labeled sentences of both splits: by id and hash, else by hash."""
-    path = resolve_source(source)
-    report = FileBuildReport(PIN, file_sha256=hashlib.sha256(path.read_bytes()).hexdigest())
+    path, report = PIN.start_build(source)
     sentences = list(iter_sentences(path))
     splits = {
         split: [
@@ -167,14 +165,10 @@ def load(
         strict: Raise ``SourceError`` when a label is not matched or the file is not the
             pinned one, instead of warning.
     """
-    import datasets
-
     if split is not None and split not in SPLITS:
         raise ValueError(
             f"{NAME} has the splits {', '.join(SPLITS)} (no test split: whole articles are "
             f"tested on wikinews-sources); got {split!r}."
         )
     splits, report = build(source, labels)
-    report_build(report.summary(), report.problem, strict)
-    out = datasets.DatasetDict({name: to_labeled_dataset(rows) for name, rows in splits.items()})
-    return out[split] if split else out
+    return to_dataset_dict(splits, split, report, strict)
