@@ -5,10 +5,11 @@ Two corpora are labeled this way, whole articles at a time:
 - ``wikinews-sources`` (``conflictnlp.data.wikinews``): every distinct English source
   sentence of the pinned WikinewsSum file, no sampling, so its class mix is the natural
   mix of the articles; one ``test.tsv``.
-- ``wikinews-articles`` (``conflictnlp.data.wikinews_articles``): a seeded random sample
-  of whole reports of the pinned MomentumDecoding file (never one of
-  ``EXCLUDED_ARTICLES``); ``train.tsv`` and ``validation.tsv``, each report in the split
-  its id hashes to (``split_of``).
+- ``wikinews-articles`` (``conflictnlp.data.wikinews_articles``): rounds of whole
+  reports drawn at random (``--articles N --seed S``) from the pinned MomentumDecoding
+  file, never one already labeled or one of ``EXCLUDED_ARTICLES``; a round's labels are
+  added to ``train.tsv`` and ``validation.tsv``, each report in the split its id hashes
+  to (``split_of``).
 
 Work folder (not in git: it holds source text):
     sample.jsonl            every sentence to label, id/text/group/split (``--prepare``)
@@ -17,7 +18,8 @@ Work folder (not in git: it holds source text):
     adjudication/*.tsv      the adjudicator's ruling on every disagreement
 
 Usage:
-    python scripts/assemble_wikinews.py --corpus C --source FILE --work DIR --prepare
+    python scripts/assemble_wikinews.py --corpus C --source FILE --work DIR --prepare \
+        [--articles 400 --seed 20261202]
     python scripts/assemble_wikinews.py --corpus C --work DIR --prepare-adjudication 03
     python scripts/assemble_wikinews.py --corpus C --work DIR --summary OUT.json
 """
@@ -29,6 +31,7 @@ import csv
 import json
 import random
 from collections import Counter, defaultdict
+from collections.abc import Collection
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -39,11 +42,12 @@ from conflictnlp.data.label_files import (
     read_label_file,
     write_disagreements,
 )
-from conflictnlp.data.pinned_source import sentence_hash
+from conflictnlp.data.pinned_source import read_label_rows, sentence_hash
 
 #: Sentences per batch: whole articles are added until a batch holds at least this many.
 BATCH_SIZE = 480
-#: Reports of wikinews-articles drawn for labeling, and the seed of the draw.
+#: Reports of wikinews-articles drawn for a round of labeling, and the seed of the draw
+#: (round 1, 0.11: 400 reports, seed 20261202; round 2: 600, seed 20261203).
 ARTICLES = 400
 SEED = 20261202
 
@@ -58,7 +62,7 @@ class Item(NamedTuple):
     split: str
 
 
-def sources_items(source: str | Path) -> list[Item]:
+def sources_items(source: str | Path, **_: Any) -> list[Item]:
     """Every wikinews-sources sentence, in file order (all go to ``test``)."""
     return [
         Item(s.id, s.text, s.article_id, s.outlet, "test")
@@ -66,14 +70,24 @@ def sources_items(source: str | Path) -> list[Item]:
     ]
 
 
-def articles_items(source: str | Path, count: int = ARTICLES, seed: int = SEED) -> list[Item]:
-    """The sentences of ``count`` reports drawn at random (``seed``), in draw order."""
+def articles_items(
+    source: str | Path,
+    count: int = ARTICLES,
+    seed: int = SEED,
+    skip: Collection[str] = (),
+) -> list[Item]:
+    """The sentences of ``count`` reports drawn at random (``seed``), in draw order.
+
+    Reports in ``skip`` (those labeled in earlier rounds) are never drawn, so a round
+    only adds reports.
+    """
+    left_out = set(skip) | wikinews_articles.EXCLUDED_ARTICLES
     articles = [
         (article_id, sentences)
         for article_id, sentences in wikinews_articles.iter_articles(
             wikinews_articles.resolve_source(source)
         )
-        if sentences and article_id not in wikinews_articles.EXCLUDED_ARTICLES
+        if sentences and article_id not in left_out
     ]
     drawn = random.Random(seed).sample(articles, min(count, len(articles)))
     return [
@@ -92,11 +106,13 @@ class Corpus(NamedTuple):
     items: Any
     #: The label-file column that keeps ``Item.group`` (wikinews-sources: the outlet).
     group_column: str | None
+    #: Whether rounds add to the shipped labels (True) or one pass writes them all.
+    in_rounds: bool
 
 
 CORPORA = {
-    wikinews.NAME: Corpus(wikinews, sources_items, "outlet"),
-    wikinews_articles.NAME: Corpus(wikinews_articles, articles_items, None),
+    wikinews.NAME: Corpus(wikinews, sources_items, "outlet", in_rounds=False),
+    wikinews_articles.NAME: Corpus(wikinews_articles, articles_items, None, in_rounds=True),
 }
 
 
@@ -161,6 +177,15 @@ def assemble(corpus: Corpus, work: Path, out_dir: Path) -> dict:
             f"{len(unlabeled)} sentence(s) lack a label or a ruling, e.g. {unlabeled[:10]}: "
             "finish those batches (or their adjudication) first."
         )
+    new = [row for rows in splits.values() for row in rows]
+    summary: dict[str, Any] = {
+        **agreement(new),
+        "articles": len({item.article for item in sample}),
+        "splits": _counts(splits),
+    }
+    if corpus.in_rounds:
+        splits = _with_earlier_rounds(splits, out_dir, {row["id"] for row in new})
+        summary["shipped_after_this_round"] = _counts(splits)
     out_dir.mkdir(parents=True, exist_ok=True)
     for split, rows in splits.items():
         with (out_dir / f"{split}.tsv").open("w", encoding="utf-8", newline="") as handle:
@@ -169,18 +194,39 @@ def assemble(corpus: Corpus, work: Path, out_dir: Path) -> dict:
             )
             writer.writeheader()
             writer.writerows(rows)
-    every = [row for rows in splits.values() for row in rows]
-    summary: dict[str, Any] = {
-        **agreement(every),
-        "articles": len({item.article for item in sample}),
-        "splits": {
-            split: {"sentences": len(rows), "labels": dict(Counter(r["label"] for r in rows))}
-            for split, rows in sorted(splits.items())
-        },
-    }
     if corpus.group_column:
         summary["outlets"] = dict(Counter(item.group for item in sample).most_common(15))
     return summary
+
+
+def _counts(splits: dict[str, list[dict[str, str]]]) -> dict[str, Any]:
+    return {
+        split: {"sentences": len(rows), "labels": dict(Counter(r["label"] for r in rows))}
+        for split, rows in sorted(splits.items())
+    }
+
+
+def labeled_reports(corpus: Corpus, folder: Path) -> set[str]:
+    """The reports whose sentences the label files in ``folder`` already hold."""
+    return {
+        row["id"].split("/")[0]
+        for split in corpus.module.SPLITS
+        if (folder / f"{split}.tsv").is_file()
+        for row in read_label_rows(folder / f"{split}.tsv")
+    }
+
+
+def _with_earlier_rounds(
+    splits: dict[str, list[dict[str, str]]], folder: Path, relabeled: set[str]
+) -> dict[str, list[dict[str, str]]]:
+    """Each split's rows of earlier rounds (unless relabeled now), then this round's."""
+    merged = {}
+    for split in sorted(set(splits) | {p.stem for p in folder.glob("*.tsv")}):
+        path = folder / f"{split}.tsv"
+        earlier = read_label_rows(path) if path.is_file() else []
+        kept = [row for row in earlier if row["id"] not in relabeled]
+        merged[split] = kept + splits.get(split, [])
+    return merged
 
 
 def main() -> None:
@@ -189,6 +235,8 @@ def main() -> None:
     parser.add_argument("--work", required=True, type=Path)
     parser.add_argument("--source", help="the corpus's pinned file (for --prepare)")
     parser.add_argument("--prepare", action="store_true", help="write the batches and stop")
+    parser.add_argument("--articles", type=int, default=ARTICLES, help="reports in a round")
+    parser.add_argument("--seed", type=int, default=SEED, help="seed of a round's draw")
     parser.add_argument("--prepare-adjudication", metavar="BATCH")
     parser.add_argument("--summary", type=Path, help="where to write the JSON summary")
     args = parser.parse_args()
@@ -196,7 +244,9 @@ def main() -> None:
     if args.prepare:
         if not args.source:
             parser.error(f"--prepare needs --source, the pinned file: {corpus.module.PIN.url}")
-        sizes = prepare(corpus.items(args.source), args.work)
+        done = labeled_reports(corpus, corpus.module.labels_dir()) if corpus.in_rounds else set()
+        items = corpus.items(args.source, count=args.articles, seed=args.seed, skip=done)
+        sizes = prepare(items, args.work)
         print(f"{sum(sizes)} sentences in {len(sizes)} batches: {sizes}")
         return
     if args.prepare_adjudication:

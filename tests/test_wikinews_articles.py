@@ -176,3 +176,32 @@ def test_the_shipped_labels_are_well_formed_hold_no_text_and_keep_reports_whole(
     assert all((r["annotator_a"] != r["annotator_b"]) == (r["adjudicated"] == "true") for r in rows)
     for split in wa.SPLITS:  # every report in the split its id hashes to
         assert {wa.split_of(r["id"].split("/")[0]) for r in splits[split]} == {split}
+
+
+def test_a_later_round_draws_only_new_reports_and_adds_to_the_labels(tmp_path: Path) -> None:
+    from conftest import load_script
+
+    assemble = load_script("scripts", "assemble_wikinews")
+    corpus = assemble.CORPORA[wa.NAME]
+    out = tmp_path / "labels"  # round 1 labeled reports 1 and 3
+    out.mkdir()
+    for split in wa.SPLITS:
+        lines = (LABELS_DIR / f"{split}.tsv").read_text("utf-8").splitlines(keepends=True)
+        kept = [line for line in lines if not line.startswith("4/")]
+        (out / f"{split}.tsv").write_text("".join(kept), "utf-8")
+    done = assemble.labeled_reports(corpus, out)
+    assert done == {"1", "3"}
+    items = assemble.articles_items(SOURCE, count=5, seed=2, skip=done)
+    assert [i.id for i in items] == ["4/1/0", "4/2/0"]
+    work = tmp_path / "work"
+    assemble.prepare(items, work)
+    for annotator in ("A", "B"):
+        write_label_file(work / annotator / "batch_00.tsv", [("4/1/0", "diplomatic_move", "")])
+        with (work / annotator / "batch_00.tsv").open("a", encoding="utf-8") as handle:
+            handle.write("4/2/0\tallegation\n")
+    summary = assemble.assemble(corpus, work, out)
+    assert summary["sentences"] == 2 and summary["articles"] == 1
+    assert summary["shipped_after_this_round"]["train"]["sentences"] == 5
+    splits, report = wa.build(SOURCE, out)
+    assert report.missing == [] and [len(splits[s]) for s in wa.SPLITS] == [5, 2]
+    assert [r["id"] for r in splits["train"]][-2:] == ["4/1/0", "4/2/0"]
