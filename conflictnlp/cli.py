@@ -59,8 +59,6 @@ def _add_corpus_overrides(parser: argparse.ArgumentParser) -> None:
 
 
 def _parser() -> argparse.ArgumentParser:
-    from .data import BUILDERS
-
     parser = argparse.ArgumentParser(
         prog="conflictnlp",
         description="Label sentences of conflict news: attack, casualty_report, "
@@ -131,7 +129,9 @@ def _parser() -> argparse.ArgumentParser:
 
     d = _subcommand(sub, "data", "rebuild a real-news corpus from its public source")
     d.add_argument("action", choices=["build"], help="build: rebuild the labeled text")
-    d.add_argument("name", choices=BUILDERS, help="the corpus")
+    # checked by data.builder(), not by argparse: naming the choices here would import
+    # the data package on every command's start-up
+    d.add_argument("name", help="the corpus: current-events, wikinews-articles or wikinews-sources")
     d.add_argument(
         "--source", required=True, help="the pinned snapshot: folder, archive, file or URL"
     )

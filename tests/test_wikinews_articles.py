@@ -85,6 +85,9 @@ def test_bad_requests_say_what_to_do(tmp_path: Path) -> None:
     broken.write_text(SOURCE.read_text(encoding="utf-8") + '{"id": 9, "text": "cut\n', "utf-8")
     with pytest.raises(SourceError, match=r"broken\.jsonl, line 4: not a JSON object"):
         list(wa.iter_sentences(broken))
+    broken.write_text(SOURCE.read_text(encoding="utf-8") + '["a list"]\n', "utf-8")
+    with pytest.raises(SourceError, match=r"line 4: not a JSON object \(a JSON list\)"):
+        list(wa.iter_sentences(broken))
 
 
 def test_cli_builds_both_splits_as_jsonl(
@@ -96,6 +99,9 @@ def test_cli_builds_both_splits_as_jsonl(
     rows = [json.loads(line) for line in (out / "validation.jsonl").read_text("utf-8").splitlines()]
     assert [r["text"][:6] for r in rows] == ["Drones", "Three "]
     assert "not the pinned" in capsys.readouterr().err
+    bad = ["data", "build", "wikinews", "--source", str(SOURCE), "--output", str(out)]
+    assert main(bad) == 2
+    assert "choose one of current-events" in capsys.readouterr().err
 
 
 def test_assembly_draws_whole_reports_and_writes_each_to_its_split(

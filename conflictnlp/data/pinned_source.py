@@ -208,12 +208,17 @@ class PinnedFile:
         numbered = [(number, line) for number, line in enumerate(lines, start=1) if line.strip()]
         for record, (number, line) in enumerate(numbered):
             try:
-                yield record, json.loads(line)
+                value = json.loads(line)
             except json.JSONDecodeError as error:
+                value, problem = None, error.msg
+            else:
+                problem = f"a JSON {type(value).__name__}"
+            if not isinstance(value, dict):
                 raise SourceError(
-                    f"{path}, line {number}: not a JSON object ({error.msg}); is it "
+                    f"{path}, line {number}: not a JSON object ({problem}); is it "
                     f"{self.describe()}?"
-                ) from None
+                )
+            yield record, value
 
 
 @dataclass
