@@ -47,7 +47,8 @@ from conflictnlp.data.pinned_source import read_label_rows, sentence_hash
 #: Sentences per batch: whole articles are added until a batch holds at least this many.
 BATCH_SIZE = 480
 #: Reports of wikinews-articles drawn for a round of labeling, and the seed of the draw
-#: (round 1, 0.11: 400 reports, seed 20261202; round 2: 600, seed 20261203).
+#: (round 1, 0.11: 400 reports, seed 20261202; round 2: 600, seed 20261203;
+#: round 3: 600, seed 20261204).
 ARTICLES = 400
 SEED = 20261202
 
