@@ -48,7 +48,7 @@ from conflictnlp.data.pinned_source import read_label_rows, sentence_hash
 BATCH_SIZE = 480
 #: Reports of wikinews-articles drawn for a round of labeling, and the seed of the draw
 #: (round 1, 0.11: 400 reports, seed 20261202; round 2: 600, seed 20261203;
-#: round 3: 600, seed 20261204).
+#: round 3: 600, seed 20261204; round 4: the last 400, seed 20261205).
 ARTICLES = 400
 SEED = 20261202
 
@@ -90,6 +90,11 @@ def articles_items(
         )
         if sentences and article_id not in left_out
     ]
+    if not articles:
+        raise SystemExit(
+            f"no report of {source} is left to draw: all are labeled or excluded "
+            f"({len(set(skip))} labeled). More reports need a new pinned source."
+        )
     drawn = random.Random(seed).sample(articles, min(count, len(articles)))
     return [
         Item(

@@ -211,3 +211,5 @@ def test_a_later_round_draws_only_new_reports_and_adds_to_the_labels(tmp_path: P
     splits, report = wa.build(SOURCE, out)
     assert report.missing == [] and [len(splits[s]) for s in wa.SPLITS] == [5, 2]
     assert [r["id"] for r in splits["train"]][-2:] == ["4/1/0", "4/2/0"]
+    with pytest.raises(SystemExit, match=r"no report of .* is left to draw"):
+        assemble.articles_items(SOURCE, count=5, seed=2, skip=done | {"4"})
