@@ -18,6 +18,7 @@ from conflictnlp.data import load_dataset
 from conflictnlp.data import wikinews_articles as wa
 from conflictnlp.data.label_files import write_label_file
 from conflictnlp.data.pinned_source import SourceError
+from conflictnlp.training.config import ConfigError, parse_config
 
 FIXTURES = Path(__file__).parent / "fixtures"
 SOURCE = FIXTURES / "wikinews_articles" / wa.FILE_NAME
@@ -158,6 +159,25 @@ def test_a_config_with_data_articles_trains_on_the_reports(
     sizes = {name: len(split) for name, split in splits.items()}
     assert sizes == {"train": 20 + 5, "validation": 20 + 2, "test": 25}  # tests untouched
     assert splits["validation"]["text"][-1].startswith("Three workers")
+
+    # thinned: one of the three ordinary training sentences, every conflict sentence, the
+    # whole validation split; the same draw every time for one seed
+    config.data.articles_keep_other = 1 / 3
+    with pytest.warns(UserWarning, match="not the pinned"):
+        thinned = load_splits(config)
+    added = thinned["train"].select(range(20, len(thinned["train"])))
+    names = added.features["label"].names
+    assert sorted(names[i] for i in added["label"]) == [
+        "allegation",
+        "diplomatic_move",
+        "other",
+    ]
+    assert len(thinned["validation"]) == 20 + 2
+    with pytest.warns(UserWarning, match="not the pinned"):
+        again = load_splits(config)
+    assert again["train"]["text"] == thinned["train"]["text"]
+    with pytest.raises(ConfigError, match=r"'data\.articles_keep_other' must be in \[0, 1\]"):
+        parse_config({"data": {"articles_keep_other": 1.5}})
 
 
 def test_the_comparison_reads_the_reports_for_choosing_only(

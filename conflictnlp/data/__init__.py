@@ -108,13 +108,35 @@ def with_real_news(splits: Any, source: str | Path) -> Any:
     return joined
 
 
-def with_articles(splits: Any, source: str | Path) -> Any:
+def with_articles(splits: Any, source: str | Path, keep_other: float = 1.0, seed: int = 0) -> Any:
     """Join the wikinews-articles train and validation splits to ``splits``' own.
 
     Whole reports, mostly ordinary sentences: what the current-events summaries lack.
     Every other split of ``splits`` (its tests) is kept as it is.
+
+    Args:
+        keep_other: The share of the reports' training sentences labeled ``other`` to
+            keep, drawn with ``seed``; every conflict sentence and the whole validation
+            split stay. The reports are about 89% ordinary prose: all of it outweighs the
+            other training data and makes a model miss conflict sentences elsewhere.
     """
-    return _joined(splits, load_dataset(wikinews_articles.NAME, source=source))
+    articles = load_dataset(wikinews_articles.NAME, source=source)
+    if keep_other < 1.0:
+        articles["train"] = _thinned_other(articles["train"], keep_other, seed)
+    return _joined(splits, articles)
+
+
+def _thinned_other(train: Any, keep: float, seed: int) -> Any:
+    """``train`` with a seeded ``keep`` share of its ``other`` rows, in the original order."""
+    import numpy as np
+
+    if not 0.0 <= keep <= 1.0:
+        raise ValueError(f"keep_other must be in [0, 1], got {keep!r}.")
+    labels = np.asarray(train["label"])
+    is_other = labels == train.features["label"].str2int("other")
+    other = np.flatnonzero(is_other)
+    kept = np.random.default_rng(seed).choice(other, round(keep * len(other)), replace=False)
+    return train.select(np.union1d(np.flatnonzero(~is_other), kept))
 
 
 def _joined(splits: Any, extra: Any) -> Any:

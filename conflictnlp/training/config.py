@@ -91,6 +91,13 @@ class DataArguments:
             "others. None: not used."
         },
     )
+    articles_keep_other: float = field(
+        default=1.0,
+        metadata={
+            "help": "The share of the wikinews-articles training sentences labeled 'other' "
+            "that are used (a seeded draw; conflict sentences and validation are kept whole)."
+        },
+    )
     pool: str | None = field(
         default=None,
         metadata={
@@ -274,9 +281,10 @@ def parse_config(
             f"{where('data', 'pool')}: the 'current-events' pool is read from 'data.real_news'; "
             "set it to the snapshot."
         )
-    for key in ("distill_alpha", "distill_pool_weight"):
-        if not 0.0 <= getattr(config.training, key) <= 1.0:
-            raise ConfigError(f"{where('training', key)}: 'training.{key}' must be in [0, 1].")
+    shares = [("training", "distill_alpha"), ("training", "distill_pool_weight")]
+    for section, key in [*shares, ("data", "articles_keep_other")]:
+        if not 0.0 <= getattr(getattr(config, section), key) <= 1.0:
+            raise ConfigError(f"{where(section, key)}: '{section}.{key}' must be in [0, 1].")
     return config
 
 

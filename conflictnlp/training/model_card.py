@@ -46,9 +46,11 @@ def write_model_card(folder: Path, config: TrainConfig, metrics: dict[str, Any])
             "2022; test 2023-2026 reported below)"
         )
     if config.data.articles:
+        keep = config.data.articles_keep_other
+        thinned = f"; {keep:.0%} of their training sentences labeled `other`" if keep < 1 else ""
         data += (
             " plus the sentences of whole Wikinews reports of wikinews-articles (train and "
-            "validation splits, mostly ordinary news)"
+            f"validation splits, mostly ordinary news{thinned})"
         )
     distilled = ""
     if config.training.teacher:

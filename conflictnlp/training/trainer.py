@@ -145,7 +145,8 @@ def load_splits(cfg: TrainConfig) -> Any:
     if cfg.data.real_news:
         splits = with_real_news(splits, cfg.data.real_news)
     if cfg.data.articles:
-        splits = with_articles(splits, cfg.data.articles)
+        keep = cfg.data.articles_keep_other
+        splits = with_articles(splits, cfg.data.articles, keep, cfg.training.seed)
     for name in splits:
         limit = cfg.data.max_train_samples if name == "train" else cfg.data.max_eval_samples
         if limit is not None and limit < len(splits[name]):
