@@ -44,7 +44,7 @@ from conflictnlp.evaluation.metrics import (
 )
 
 
-def _named(spec: str) -> tuple[str, str]:
+def named_model(spec: str) -> tuple[str, str]:
     """``name=path`` or a shipped name used as both."""
     name, _, path = spec.partition("=")
     return name, path or name
@@ -94,6 +94,23 @@ def selection_rule(split_f1: dict[str, dict[str, float]], new: str, old: str) ->
     }
 
 
+def comparison_splits(
+    split: str, source: str, wikinews: str | None = None, articles: str | None = None
+) -> dict[str, Any]:
+    """The labeled splits a comparison scores, by the names its output uses: the written
+    and current-events ``split``, and wikinews-sources test / wikinews-articles validation
+    when their files are given."""
+    splits = {
+        f"written_{split}": load_dataset(split=split),
+        f"real_{split}": load_dataset("current-events", split, source=source),
+    }
+    if wikinews:
+        splits["wikinews_test"] = load_dataset(WIKINEWS, "test", source=wikinews)
+    if articles:
+        splits["articles_validation"] = load_dataset(ARTICLES, "validation", source=articles)
+    return splits
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--source", required=True, help="current-events snapshot")
@@ -137,7 +154,7 @@ def main() -> None:
     )
     args = parser.parse_args()
 
-    named = [_named(spec) for spec in args.model]
+    named = [named_model(spec) for spec in args.model]
     names = [name for name, _ in named]
     try:
         pairs_to_test = parse_pairs(args.pair, names)
@@ -148,14 +165,7 @@ def main() -> None:
     if args.articles and args.split == "test":
         parser.error("--articles has train and validation splits only: use --split validation")
     models = [Classifier.from_pretrained(path) for _, path in named]
-    splits = {
-        f"written_{args.split}": load_dataset(split=args.split),
-        f"real_{args.split}": load_dataset("current-events", args.split, source=args.source),
-    }
-    if args.wikinews:
-        splits["wikinews_test"] = load_dataset(WIKINEWS, "test", source=args.wikinews)
-    if args.articles:
-        splits["articles_validation"] = load_dataset(ARTICLES, "validation", source=args.articles)
+    splits = comparison_splits(args.split, args.source, args.wikinews, args.articles)
     results: dict = {"models": dict(named), "splits": {}}
     joint_true, joint_predictions = [], {name: [] for name in names}
     for split, data in splits.items():
