@@ -176,6 +176,10 @@ def test_a_config_with_data_articles_trains_on_the_reports(
     with pytest.warns(UserWarning, match="not the pinned"):
         again = load_splits(config)
     assert again["train"]["text"] == thinned["train"]["text"]
+    from conflictnlp.data import with_articles
+
+    with pytest.raises(ValueError, match=r"keep_other must be in \[0, 1\], got 1.5"):
+        with_articles(thinned, SOURCE, keep_other=1.5)  # checked before the file is read
     with pytest.raises(ConfigError, match=r"'data\.articles_keep_other' must be in \[0, 1\]"):
         parse_config({"data": {"articles_keep_other": 1.5}})
 

@@ -120,6 +120,8 @@ def with_articles(splits: Any, source: str | Path, keep_other: float = 1.0, seed
             split stay. The reports are about 89% ordinary prose: all of it outweighs the
             other training data and makes a model miss conflict sentences elsewhere.
     """
+    if not 0.0 <= keep_other <= 1.0:
+        raise ValueError(f"keep_other must be in [0, 1], got {keep_other!r}.")
     articles = load_dataset(wikinews_articles.NAME, source=source)
     if keep_other < 1.0:
         articles["train"] = _thinned_other(articles["train"], keep_other, seed)
@@ -130,8 +132,6 @@ def _thinned_other(train: Any, keep: float, seed: int) -> Any:
     """``train`` with a seeded ``keep`` share of its ``other`` rows, in the original order."""
     import numpy as np
 
-    if not 0.0 <= keep <= 1.0:
-        raise ValueError(f"keep_other must be in [0, 1], got {keep!r}.")
     labels = np.asarray(train["label"])
     is_other = labels == train.features["label"].str2int("other")
     other = np.flatnonzero(is_other)
