@@ -68,7 +68,9 @@ def main() -> None:
         return [pipe.model.config.label2id[o["label"]] for o in out]
 
     paths = {
-        "conflictnlp onnx int8 (default)": Classifier.from_pretrained(folder, backend="onnx"),
+        "conflictnlp onnx int8": Classifier.from_pretrained(
+            folder, backend="onnx", onnx_recipe="int8"
+        ),
         "conflictnlp onnx int8, per-batch scales (before 0.1.1)": Classifier.from_pretrained(
             folder, backend="onnx", onnx_recipe="int8-dynamic"
         ),

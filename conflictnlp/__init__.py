@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from .inference.prediction import Prediction
 from .labels import LABELS
 
-__version__ = "0.9.0"
+__version__ = "0.9.1"
 
 __all__ = [
     "LABELS",

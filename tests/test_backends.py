@@ -63,6 +63,21 @@ def test_onnx_fp32_matches_torch(tiny_model_dir):
     np.testing.assert_allclose(onnx_probs, torch_probs, atol=1e-5)
 
 
+def test_a_model_runs_with_the_recipe_its_settings_name(tiny_model_dir, tmp_path):
+    folder = tmp_path / "fp32-model"
+    shutil.copytree(tiny_model_dir, folder)
+    config = json.loads((folder / "config.json").read_text())
+    config["conflictnlp"]["onnx_recipe"] = "fp32"
+    (folder / "config.json").write_text(json.dumps(config))
+    assert Classifier.from_pretrained(folder, backend="onnx").backend.path == cached_onnx_path(
+        folder, "fp32"
+    )
+    chosen = Classifier.from_pretrained(folder, backend="onnx", onnx_recipe="int8")
+    assert chosen.backend.path == cached_onnx_path(folder, "int8")  # the caller's choice wins
+    default = Classifier.from_pretrained(tiny_model_dir, backend="onnx")
+    assert default.backend.path == cached_onnx_path(tiny_model_dir, "int8")
+
+
 def test_int8_close_to_torch(tiny_model_dir):
     torch_probs = Classifier.from_pretrained(tiny_model_dir, backend="torch").predict_proba(TEXTS)
     int8_probs = Classifier.from_pretrained(tiny_model_dir, backend="onnx").predict_proba(TEXTS)

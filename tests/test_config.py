@@ -61,6 +61,8 @@ def test_unknown_section_and_bad_method():
         parse_config({"optim": {}})
     with pytest.raises(ConfigError, match=r"'model\.method' must be 'lora' or 'full'"):
         parse_config({"model": {"method": "adapters"}})
+    with pytest.raises(ConfigError, match=r"'model\.onnx_recipe' must be one of"):
+        parse_config({"model": {"onnx_recipe": "int4"}})
 
 
 def test_list_and_optional_types():

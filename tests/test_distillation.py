@@ -217,3 +217,7 @@ def test_model_card_states_the_pool_weight_only_when_it_is_not_one(tmp_path):
     raw["training"]["distill_pool_weight"] = 0.25
     card = write_model_card(tmp_path, parse_config(raw), metrics).read_text()
     assert "each weighing 0.25 of a gold sentence" in card
+    assert "ONNX Runtime, int8 unless" in card
+    raw["model"] = {"onnx_recipe": "fp32"}
+    card = write_model_card(tmp_path, parse_config(raw), metrics).read_text()
+    assert "ONNX Runtime, fp32 unless" in card  # the card says how its numbers were measured

@@ -89,6 +89,14 @@ def test_config_that_is_a_list(tiny_model_dir, tmp_path):
         Classifier.from_pretrained(folder)
 
 
+def test_unknown_onnx_recipe_is_refused(tiny_model_dir, tmp_path):
+    config = json.loads((tiny_model_dir / "config.json").read_text())
+    config["conflictnlp"]["onnx_recipe"] = "int4"
+    folder = damaged_copy(tiny_model_dir, tmp_path, json.dumps(config))
+    with pytest.raises(ValueError, match=r"onnx_recipe is 'int4'; it must be one of"):
+        Classifier.from_pretrained(folder)
+
+
 @pytest.mark.parametrize("temperature", [0, -1.0, "hot", None])
 def test_bad_temperature_is_refused(tiny_model_dir, tmp_path, temperature):
     config = json.loads((tiny_model_dir / "config.json").read_text())

@@ -136,7 +136,7 @@ class Classifier:
         name_or_path: str | os.PathLike = "default",
         device: str = "auto",
         backend: Backend = "auto",
-        onnx_recipe: str = "int8",
+        onnx_recipe: str | None = None,
         threads: int | None = None,
     ) -> Classifier:
         """Load a model folder, a Hugging Face id, or a shipped model by name.
@@ -151,7 +151,9 @@ class Classifier:
             device: ``"auto"`` (a GPU when there is one), ``"cpu"``, ``"cuda"``, ``"cuda:1"``.
             backend: ``"auto"`` uses ONNX Runtime on CPUs and PyTorch on GPUs; ``"onnx"`` or
                 ``"torch"`` force one.
-            onnx_recipe: ``"int8"`` (quantised, fastest) or ``"fp32"``.
+            onnx_recipe: ``"int8"`` (quantised, fastest) or ``"fp32"``; None: the recipe
+                the model's settings name, the one its numbers were measured with (int8
+                for ``default``, fp32 for ``accurate``).
             threads: CPU threads for ONNX Runtime (default: all cores).
         """
         folder = _resolve_folder(name_or_path)
@@ -174,7 +176,9 @@ class Classifier:
                 raise ValueError("The ONNX backend runs on the CPU; use backend='torch' on a GPU.")
             from .onnx_backend import load_onnx_backend
 
-            runner: Any = load_onnx_backend(folder, onnx_recipe, threads=threads)
+            runner: Any = load_onnx_backend(
+                folder, onnx_recipe or settings.onnx_recipe, threads=threads
+            )
         else:
             from .torch_backend import TorchBackend, load_torch_model
 

@@ -22,6 +22,8 @@ from typing import Any
 
 import yaml
 
+from ..inference.model_files import ONNX_RECIPES
+
 
 class ConfigError(ValueError):
     """A training config that cannot be used; the message says where and why."""
@@ -64,6 +66,13 @@ class ModelArguments:
         metadata={"help": "Pair each article sentence with the previous one as context."},
     )
     name: str = field(default="conflictnlp-model", metadata={"help": "Name shown in reports."})
+    onnx_recipe: str = field(
+        default="int8",
+        metadata={
+            "help": "The ONNX recipe the saved model runs with on a CPU by default, and is "
+            "evaluated with: 'int8' (fastest) or 'fp32' (for encoders int8 rounding hurts)."
+        },
+    )
 
 
 @dataclass
@@ -270,6 +279,11 @@ def parse_config(
         raise ConfigError(
             f"{where('model', 'method')}: 'model.method' must be 'lora' or 'full', "
             f"got {config.model.method!r}."
+        )
+    if config.model.onnx_recipe not in ONNX_RECIPES:
+        raise ConfigError(
+            f"{where('model', 'onnx_recipe')}: 'model.onnx_recipe' must be one of "
+            f"{ONNX_RECIPES}, got {config.model.onnx_recipe!r}."
         )
     if config.data.pool is not None and config.training.teacher is None:
         raise ConfigError(

@@ -104,6 +104,8 @@ is `docs/codebook.md` in the conflictnlp repository.
 - Context: {"the previous sentence of an article is read as a sentence pair" if config.model.use_context else "each sentence is read alone"}.
 - Scores are calibrated by temperature scaling on the validation split
   (T = {metrics["temperature"]:.3f}).
+- On a CPU it runs through ONNX Runtime, {config.model.onnx_recipe} unless the caller picks
+  another recipe; the results below were measured that way.
 
 ## Results
 | split | n | accuracy | macro-F1 | macro-F1 95% CI | ECE |

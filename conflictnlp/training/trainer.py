@@ -425,6 +425,7 @@ def train(
         base_model=cfg.model.base_model,
         version=__version__,
         name=cfg.model.name,
+        onnx_recipe=cfg.model.onnx_recipe,
     )
     config_dict = base_config.to_dict()
     config_dict[CONFIG_KEY] = settings_dict(settings)
