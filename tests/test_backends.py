@@ -63,12 +63,17 @@ def test_onnx_fp32_matches_torch(tiny_model_dir):
     np.testing.assert_allclose(onnx_probs, torch_probs, atol=1e-5)
 
 
-def test_a_model_runs_with_the_recipe_its_settings_name(tiny_model_dir, tmp_path):
-    folder = tmp_path / "fp32-model"
-    shutil.copytree(tiny_model_dir, folder)
+def _copy_with_settings(model_dir, folder, **settings):
+    """A copy of ``model_dir`` whose conflictnlp settings are updated with ``settings``."""
+    shutil.copytree(model_dir, folder)
     config = json.loads((folder / "config.json").read_text())
-    config["conflictnlp"]["onnx_recipe"] = "fp32"
+    config["conflictnlp"].update(settings)
     (folder / "config.json").write_text(json.dumps(config))
+    return folder
+
+
+def test_a_model_runs_with_the_recipe_its_settings_name(tiny_model_dir, tmp_path):
+    folder = _copy_with_settings(tiny_model_dir, tmp_path / "fp32-model", onnx_recipe="fp32")
     assert Classifier.from_pretrained(folder, backend="onnx").backend.path == cached_onnx_path(
         folder, "fp32"
     )
@@ -174,10 +179,6 @@ def test_not_a_model_folder(tmp_path):
 
 
 def test_newer_model_version_warns(tiny_model_dir, tmp_path):
-    folder = tmp_path / "newer"
-    shutil.copytree(tiny_model_dir, folder)
-    config = json.loads((folder / "config.json").read_text())
-    config["conflictnlp"]["version"] = "99.0"
-    (folder / "config.json").write_text(json.dumps(config))
+    folder = _copy_with_settings(tiny_model_dir, tmp_path / "newer", version="99.0")
     with pytest.warns(UserWarning, match="saved by conflictnlp 99.0, newer than this"):
         Classifier.from_pretrained(folder, backend="torch")
