@@ -26,11 +26,12 @@ from .encoding import EncodedBatch
 from .model_files import ONNX_RECIPES as RECIPES
 from .model_files import fingerprint
 
-#: Quantisation recipes (``RECIPES``). "int8" quantises the weights of every MatMul except the ones
-#: listed in ``_KEEP_FP32``, per output channel, and their inputs with fixed scales
-#: calibrated on the shipped training sentences (so a sentence's scores do not depend on
-#: the other sentences of its batch); "int8-dynamic" computes those input scales per
-#: batch instead (the recipe before 0.1.1, kept for comparison); "fp32" is the plain export.
+# Quantisation recipes (``RECIPES``). "int8" quantises the weights of every MatMul except
+# the ones listed in ``_KEEP_FP32``, per output channel, and their inputs with fixed scales
+# calibrated on the shipped training sentences (so a sentence's scores do not depend on
+# the other sentences of its batch); "int8-dynamic" computes those input scales per
+# batch instead (the recipe before 0.1.1, kept for comparison); "fp32" is the plain export.
+
 #: Sentences of the shipped training split used to calibrate the int8 input scales.
 CALIBRATION_SENTENCES = 512
 # The classifier head and pooler stay in fp32: they are tiny, and the logits depend on
