@@ -28,23 +28,12 @@ from pathlib import Path
 import numpy as np
 from safetensors.numpy import load_file, save_file
 
-from conflictnlp.inference.model_files import (
-    ADAPTER_WEIGHTS,
-    CONFIG_KEY,
-    SHIPPED_MODELS,
-    is_adapter,
-    shipped_model_dir,
-)
+from conflictnlp.inference.classifier import _resolve_folder
+from conflictnlp.inference.model_files import ADAPTER_WEIGHTS, CONFIG_KEY, is_adapter
 
 ADAPTER_CONFIG = "adapter_config.json"
 #: adapter_config.json keys that must agree for the average to be a LoRA of the same base.
 MUST_AGREE = ("r", "lora_alpha", "target_modules", "base_model_name_or_path", "use_rslora")
-
-
-def _folder(name_or_path: str | Path) -> Path:
-    if str(name_or_path) in SHIPPED_MODELS:
-        return shipped_model_dir(str(name_or_path))
-    return Path(name_or_path)
 
 
 def _setting(config: dict, key: str) -> object:
@@ -60,7 +49,7 @@ def average_adapters(adapters: list[str | Path], output: Path) -> Path:
     from the first in rank, alpha, targets, base or tensor names: such adapters do not
     average into one LoRA, and a silent mismatch would be a different model.
     """
-    folders = [_folder(a) for a in adapters]
+    folders = [_resolve_folder(a) for a in adapters]
     if len(folders) < 2:
         raise ValueError(f"a soup needs at least two adapters, got {len(folders)}")
     for folder in folders:
