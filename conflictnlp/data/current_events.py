@@ -38,6 +38,7 @@ from .pinned_source import (
     read_label_rows,
     report_build,
     to_labeled_dataset,
+    write_splits,
 )
 
 NAME = "current-events"
@@ -374,17 +375,6 @@ def export(source: str | Path, output: str | Path) -> BuildReport:
     splits, report = build_cached(source)
     write_splits(splits, output)
     return report
-
-
-def write_splits(splits: dict[str, list[dict[str, Any]]], output: str | Path) -> None:
-    """One ``SPLIT.jsonl`` per split in ``output``, the layout ``load_dataset(output)`` reads."""
-    import json
-
-    folder = Path(output)
-    folder.mkdir(parents=True, exist_ok=True)
-    for split, rows in splits.items():
-        lines = "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows)
-        (folder / f"{split}.jsonl").write_text(lines, encoding="utf-8")
 
 
 def load(

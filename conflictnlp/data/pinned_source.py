@@ -283,3 +283,12 @@ def to_dataset_dict(
     report_build(report.summary(), report.problem, strict)
     out = datasets.DatasetDict({name: to_labeled_dataset(rows) for name, rows in splits.items()})
     return out[split] if split else out
+
+
+def write_splits(splits: dict[str, list[dict[str, Any]]], output: str | Path) -> None:
+    """One ``SPLIT.jsonl`` per split in ``output``, the layout ``load_dataset(output)`` reads."""
+    folder = Path(output)
+    folder.mkdir(parents=True, exist_ok=True)
+    for split, rows in splits.items():
+        lines = "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows)
+        (folder / f"{split}.jsonl").write_text(lines, encoding="utf-8")

@@ -27,7 +27,6 @@ from urllib.parse import urlparse
 
 from . import pinned_source
 from .article_text import paragraph_sentences
-from .current_events import write_splits
 from .pinned_source import (
     FileBuildReport,
     HashedSentence,
@@ -36,6 +35,7 @@ from .pinned_source import (
     match_labels,
     read_label_rows,
     to_dataset_dict,
+    write_splits,
 )
 
 NAME = "wikinews-sources"

@@ -28,7 +28,6 @@ from typing import Any
 
 from . import pinned_source
 from .article_text import paragraph_sentences
-from .current_events import write_splits
 from .pinned_source import (
     FileBuildReport,
     HashedSentence,
@@ -37,6 +36,7 @@ from .pinned_source import (
     match_labels,
     read_label_rows,
     to_dataset_dict,
+    write_splits,
 )
 
 NAME = "wikinews-articles"
