@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from .inference.prediction import Prediction
 from .labels import LABELS
 
-__version__ = "0.9.1"
+__version__ = "0.10.0"
 
 __all__ = [
     "LABELS",

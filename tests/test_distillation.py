@@ -218,6 +218,8 @@ def test_model_card_states_the_pool_weight_only_when_it_is_not_one(tmp_path):
     card = write_model_card(tmp_path, parse_config(raw), metrics).read_text()
     assert "each weighing 0.25 of a gold sentence" in card
     assert "ONNX Runtime, int8 unless" in card
+    assert "through\n  PyTorch in full precision" in card and "int8 ONNX moves them" in card
     raw["model"] = {"onnx_recipe": "fp32"}
     card = write_model_card(tmp_path, parse_config(raw), metrics).read_text()
     assert "ONNX Runtime, fp32 unless" in card  # the card says how its numbers were measured
+    assert "fp32 ONNX gives the same labels" in card

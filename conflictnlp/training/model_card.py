@@ -52,6 +52,14 @@ def write_model_card(folder: Path, config: TrainConfig, metrics: dict[str, Any])
             " plus the sentences of whole Wikinews reports of wikinews-articles (train and "
             f"validation splits, mostly ordinary news{thinned})"
         )
+    # The card's numbers come from the torch evaluation at the end of training; int8
+    # rounding moves a model's labels, so the card says where the CPU path's numbers are.
+    cpu_note = (
+        "; int8 ONNX moves them by a few tenths of a point,\n  more or less by CPU "
+        "(conflictnlp's docs/results.md reports the shipped models that way)"
+        if config.model.onnx_recipe.startswith("int8")
+        else "; fp32 ONNX gives the same labels to rounding"
+    )
     distilled = ""
     if config.training.teacher:
         weight = config.training.distill_pool_weight
@@ -105,7 +113,8 @@ is `docs/codebook.md` in the conflictnlp repository.
 - Scores are calibrated by temperature scaling on the validation split
   (T = {metrics["temperature"]:.3f}).
 - On a CPU it runs through ONNX Runtime, {config.model.onnx_recipe} unless the caller picks
-  another recipe; the results below were measured that way.
+  another recipe. The results below are this folder's at the end of training, through
+  PyTorch in full precision (as a GPU runs it){cpu_note}.
 
 ## Results
 | split | n | accuracy | macro-F1 | macro-F1 95% CI | ECE |
