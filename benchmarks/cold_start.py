@@ -77,9 +77,9 @@ def main() -> None:
     from conflictnlp.inference.classifier import _resolve_folder
     from conflictnlp.inference.torch_backend import load_torch_model
 
+    folder = _resolve_folder(args.model)  # an unknown name fails here, with its message
     # warm the ONNX cache, as any earlier run would have
     subprocess.run([sys.executable, "-c", CLASSIFY, args.model], check=True, capture_output=True)
-    folder = _resolve_folder(args.model)
     merged = Path(tempfile.mkdtemp()) / "merged"
     load_torch_model(folder).save_pretrained(merged)
     AutoTokenizer.from_pretrained(folder).save_pretrained(merged)

@@ -69,8 +69,9 @@ class ModelArguments:
     onnx_recipe: str = field(
         default="int8",
         metadata={
-            "help": "The ONNX recipe the saved model runs with on a CPU by default, and is "
-            "evaluated with: 'int8' (fastest) or 'fp32' (for encoders int8 rounding hurts)."
+            "help": "The ONNX recipe the saved model runs with on a CPU by default: 'int8' "
+            "(fastest) or 'fp32' (for encoders int8 rounding hurts). Training evaluates "
+            "through PyTorch in full precision whatever it says."
         },
     )
 
